@@ -1,0 +1,110 @@
+//! The scheduler. `eval` orders the unevaluated part of the graph with an iterative depth-first
+//! search (no recursion, so million-node chains are fine), then runs each node once on its
+//! device's backend. View primitives are layout arithmetic done here; backends never see them.
+//! After a node runs it drops its inputs, so intermediates are freed as soon as their last
+//! consumer has run. Two threads may evaluate overlapping graphs: a node's data is set once, and
+//! a node without data always still has its inputs.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use mlx_ops::{ArrayData, Backend, Error, Primitive, Result, Spec};
+
+use crate::device::backend_for;
+use crate::tensor::{Node, Tensor};
+
+/// Evaluates the given arrays (`mx.eval`).
+pub fn eval(outputs: &[&Tensor]) -> Result<()> {
+    for node in topological_order(outputs) {
+        if node.data.get().is_some() {
+            continue;
+        }
+        let inputs = node.inputs();
+        let mut in_data = Vec::with_capacity(inputs.len());
+        for t in &inputs {
+            let d = t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?;
+            in_data.push(d[t.output].clone());
+        }
+        let primitive = node.primitive.as_ref().ok_or_else(|| Error::runtime("eval", "a leaf has no data"))?;
+        let backend = backend_for(node.device)?;
+        let out = run(backend.as_ref(), primitive, &in_data, &node.specs)?;
+        drop(in_data);
+        drop(inputs);
+        let _ = node.data.set(out);
+        drop(node.take_inputs());
+    }
+    Ok(())
+}
+
+/// The unevaluated nodes reachable from `outputs`, each after all of its inputs.
+fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
+    let mut order = Vec::new();
+    let mut visited: HashSet<*const Node> = HashSet::new();
+    let mut stack: Vec<(Arc<Node>, bool)> = Vec::new();
+    for t in outputs {
+        if t.node.data.get().is_none() {
+            stack.push((t.node.clone(), false));
+        }
+    }
+    while let Some((node, expanded)) = stack.pop() {
+        if expanded {
+            order.push(node);
+            continue;
+        }
+        if !visited.insert(Arc::as_ptr(&node)) {
+            continue;
+        }
+        let inputs = node.inputs();
+        stack.push((node, true));
+        for t in inputs {
+            if t.node.data.get().is_none() && !visited.contains(&Arc::as_ptr(&t.node)) {
+                stack.push((t.node.clone(), false));
+            }
+        }
+    }
+    order
+}
+
+/// Runs one primitive. Exhaustive on purpose: a new primitive must say how it is evaluated.
+fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[Spec]) -> Result<Vec<ArrayData>> {
+    let out = &specs[0];
+    let one = match primitive {
+        Primitive::Full { value, .. } => backend.full(out, *value)?,
+        Primitive::Arange { start, step, .. } => backend.arange(out, *start, *step)?,
+        Primitive::Unary(op) => backend.unary(*op, &x[0], out)?,
+        Primitive::Binary(op) => backend.binary(*op, &x[0], &x[1], out)?,
+        Primitive::Select => backend.select(&x[0], &x[1], &x[2], out)?,
+        Primitive::AsType(_) => {
+            if x[0].dtype == out.dtype {
+                x[0].clone()
+            } else {
+                backend.astype(&x[0], out)?
+            }
+        }
+        Primitive::Reduce { op, axes } => backend.reduce(*op, &x[0], axes, out)?,
+        Primitive::ArgReduce { op, axis } => backend.arg_reduce(*op, &x[0], *axis, out)?,
+        Primitive::Matmul => backend.matmul(&x[0], &x[1], out)?,
+        Primitive::Reshape { shape } => match x[0].layout.reshape(shape) {
+            Some(layout) => x[0].with_layout(layout),
+            None => {
+                let c = backend.copy(&x[0])?;
+                let layout = c.layout.reshape(shape).ok_or_else(|| Error::runtime("reshape", "copy is not contiguous"))?;
+                c.with_layout(layout)
+            }
+        },
+        Primitive::Transpose { perm } => x[0].with_layout(x[0].layout.transpose(perm)),
+        Primitive::BroadcastTo { shape } => x[0].with_layout(x[0].layout.broadcast_to(shape)),
+        Primitive::Slice { start, step, shape } => x[0].with_layout(x[0].layout.slice(start, step, shape)),
+        Primitive::Concatenate { axis } => backend.concatenate(x, *axis, out)?,
+        Primitive::Copy => backend.copy(&x[0])?,
+    };
+    Ok(vec![one])
+}
+
+/// Host-visible data for reading on the CPU (device memory would be copied here).
+pub(crate) fn host_copy_if_needed(data: &ArrayData) -> Result<ArrayData> {
+    match data.buffer.host() {
+        Some(_) => Ok(data.clone()),
+        None => Err(Error::unsupported("to_vec", "host", "reading device memory")),
+    }
+}

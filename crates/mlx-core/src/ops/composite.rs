@@ -1,0 +1,33 @@
+//! Numerically stable compositions: softmax and logsumexp subtract the maximum first.
+
+use mlx_ops::Result;
+
+use crate::ops::Axes;
+use crate::{add, astype, divide, exp, isinf, log, max, r#where, subtract, sum, Tensor};
+
+/// `log(sum(exp(x)))` over `axes`, stable for large inputs and rows of `-inf`.
+pub fn logsumexp(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+    let axes = axes.into();
+    if x.size() == 0 {
+        return Err(mlx_ops::Error::invalid("logsumexp", "Received empty array."));
+    }
+    let x = astype(x, x.dtype().to_inexact())?;
+    let m = max(&x, axes.clone(), true)?;
+    // An infinite maximum would turn x - m into NaN; shift by 0 instead.
+    let m = r#where(&isinf(&m)?, 0.0, &m)?;
+    let s = log(&sum(&exp(&subtract(&x, &m)?)?, axes.clone(), keepdims)?)?;
+    let m = if keepdims { m } else { crate::squeeze(&m, axes_of(&x, &axes)?)? };
+    add(&s, &m)
+}
+
+/// `exp(x - max) / sum(exp(x - max))` over `axes` (`mx.softmax`).
+pub fn softmax(x: &Tensor, axes: impl Into<Axes>) -> Result<Tensor> {
+    let axes = axes.into();
+    let x = astype(x, x.dtype().to_inexact())?;
+    let e = exp(&subtract(&x, &max(&x, axes.clone(), true)?)?)?;
+    divide(&e, &sum(&e, axes, true)?)
+}
+
+fn axes_of(x: &Tensor, axes: &Axes) -> Result<Axes> {
+    Ok(Axes::These(axes.resolve("logsumexp", x.ndim())?.into_iter().map(|a| a as i32).collect()))
+}

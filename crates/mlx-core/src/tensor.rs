@@ -1,0 +1,207 @@
+//! The lazy array handle. A `Tensor` is an `Arc` to a graph node plus an output index; the node
+//! knows every output's shape and dtype from inference, so nothing is computed until `eval`.
+//! Invariants: a node with data no longer needs its inputs (they are dropped after evaluation,
+//! freeing intermediate buffers); dropping a long chain of nodes is iterative, never recursive.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use mlx_ops::{shape::size_of, ArrayData, Dtype, Error, HostBuffer, HostValue, Layout, Primitive, Result, Spec};
+
+use crate::device::{default_device, Device};
+
+pub(crate) struct Node {
+    /// `None` for leaves created from host data (their data is set at creation).
+    pub(crate) primitive: Option<Primitive>,
+    pub(crate) specs: Vec<Spec>,
+    pub(crate) device: Device,
+    pub(crate) inputs: Mutex<Vec<Tensor>>,
+    pub(crate) data: OnceLock<Vec<ArrayData>>,
+}
+
+impl Node {
+    pub(crate) fn take_inputs(&self) -> Vec<Tensor> {
+        std::mem::take(&mut *self.inputs.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    pub(crate) fn inputs(&self) -> Vec<Tensor> {
+        self.inputs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // Unlink inputs iteratively: a node whose last handle we hold gives up its inputs to our
+        // stack before it drops, so no drop ever recurses more than one level.
+        let mut stack = std::mem::take(self.inputs.get_mut().unwrap_or_else(|e| e.into_inner()));
+        while let Some(t) = stack.pop() {
+            if let Ok(mut node) = Arc::try_unwrap(t.node) {
+                stack.append(node.inputs.get_mut().unwrap_or_else(|e| e.into_inner()));
+            }
+        }
+    }
+}
+
+/// A lazily evaluated n-dimensional array (MLX's `array`). Cloning is cheap and shares the node.
+/// `Send + Sync`: handles may be shared and evaluated from several threads.
+#[derive(Clone)]
+pub struct Tensor {
+    pub(crate) node: Arc<Node>,
+    pub(crate) output: usize,
+}
+
+impl Tensor {
+    /// A node computing `primitive` of `inputs`, after validating them with its inference rule.
+    pub(crate) fn from_primitive(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Tensor> {
+        let specs: Vec<Spec> = inputs.iter().map(|t| t.spec().clone()).collect();
+        let out = primitive.infer(&specs)?;
+        let device = inputs.first().map(|t| t.device()).unwrap_or_else(default_device);
+        let node = Node { primitive: Some(primitive), specs: out, device, inputs: Mutex::new(inputs), data: OnceLock::new() };
+        Ok(Tensor { node: Arc::new(node), output: 0 })
+    }
+
+    /// A leaf holding realized data.
+    pub(crate) fn from_data(data: ArrayData, device: Device) -> Tensor {
+        let spec = Spec::new(data.shape().to_vec(), data.dtype);
+        let cell = OnceLock::new();
+        let _ = cell.set(vec![data]);
+        let node = Node { primitive: None, specs: vec![spec], device, inputs: Mutex::new(vec![]), data: cell };
+        Tensor { node: Arc::new(node), output: 0 }
+    }
+
+    /// An array of `shape` holding a copy of `data` in row-major order (`mx.array`).
+    ///
+    /// # Errors
+    /// `[array]` when `data.len()` differs from the shape's size.
+    ///
+    /// ```
+    /// use mlx_core::Tensor;
+    /// let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+    /// assert_eq!(x.shape(), &[2, 2]);
+    /// ```
+    pub fn from_slice<T: HostValue>(data: &[T], shape: &[usize]) -> Result<Tensor> {
+        if data.len() != size_of(shape) {
+            return Err(Error::invalid(
+                "array",
+                format!("{} values cannot fill shape {}.", data.len(), mlx_ops::shape::fmt_shape(shape)),
+            ));
+        }
+        let stored: Vec<T::Stored> = data.iter().map(|&v| v.to_stored()).collect();
+        let buf = HostBuffer::from_bytes(bytemuck::cast_slice(&stored));
+        let data = ArrayData::new(Arc::new(mlx_ops::Buffer::Host(buf)), Layout::contiguous(shape), <T::Stored as mlx_ops::Element>::DTYPE);
+        Ok(Tensor::from_data(data, default_device()))
+    }
+
+    /// A 1-D array of `data`.
+    pub fn from_vec<T: HostValue>(data: Vec<T>) -> Tensor {
+        let n = data.len();
+        Tensor::from_slice(&data, &[n]).expect("invariant: a vector fills its own length")
+    }
+
+    /// A 0-d array holding `value` with the dtype of `T` (`mx.array(3.5)` is `Tensor::scalar(3.5f32)`).
+    pub fn scalar<T: HostValue>(value: T) -> Tensor {
+        Tensor::from_slice(&[value], &[]).expect("invariant: one value fills a 0-d shape")
+    }
+
+    pub(crate) fn spec(&self) -> &Spec {
+        &self.node.specs[self.output]
+    }
+    /// The shape, known without evaluating.
+    pub fn shape(&self) -> &[usize] {
+        &self.spec().shape
+    }
+    /// The element type, known without evaluating.
+    pub fn dtype(&self) -> Dtype {
+        self.spec().dtype
+    }
+    pub fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        size_of(self.shape())
+    }
+    /// Bytes the elements take (`size * itemsize`).
+    pub fn nbytes(&self) -> usize {
+        self.size() * self.dtype().size()
+    }
+    pub fn itemsize(&self) -> usize {
+        self.dtype().size()
+    }
+    pub fn device(&self) -> Device {
+        self.node.device
+    }
+    /// Whether the data has been computed.
+    pub fn is_evaluated(&self) -> bool {
+        self.node.data.get().is_some()
+    }
+    /// True when both handles refer to the same node output.
+    pub fn same_node(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.node, &other.node) && self.output == other.output
+    }
+
+    /// The realized data; evaluates first if needed.
+    pub(crate) fn data(&self) -> Result<ArrayData> {
+        if let Some(d) = self.node.data.get() {
+            return Ok(d[self.output].clone());
+        }
+        crate::eval::eval(&[self])?;
+        self.node.data.get().map(|d| d[self.output].clone()).ok_or_else(|| Error::runtime("eval", "evaluation produced no data"))
+    }
+
+    /// Computes this array (`mx.eval(x)`).
+    pub fn eval(&self) -> Result<()> {
+        crate::eval::eval(&[self])
+    }
+
+    /// The elements in row-major order, evaluating first.
+    ///
+    /// # Errors
+    /// `[to_vec]` when `T` is not this array's element type (use `astype` first).
+    pub fn to_vec<T: HostValue>(&self) -> Result<Vec<T>> {
+        let want = <T::Stored as mlx_ops::Element>::DTYPE;
+        if want != self.dtype() {
+            return Err(Error::invalid("to_vec", format!("Array of dtype {} cannot be read as {want}.", self.dtype())));
+        }
+        let data = self.data()?;
+        let host = crate::eval::host_copy_if_needed(&data)?;
+        let values = mlx_cpu::strided::contiguous_elems::<T::Stored>(&host);
+        Ok(values.iter().map(|&s| T::from_stored(s)).collect())
+    }
+
+    /// The single element of a size-1 array (`x.item()`).
+    ///
+    /// # Errors
+    /// `[item]` when the array does not have exactly one element, or `T` is not its element type.
+    pub fn item<T: HostValue>(&self) -> Result<T> {
+        if self.size() != 1 {
+            return Err(Error::invalid("item", format!("Can only convert an array with one element, got {}.", self.size())));
+        }
+        Ok(self.to_vec::<T>()?[0])
+    }
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn tensor_is_send_and_sync() {
+        assert_send_sync::<Tensor>();
+    }
+
+    #[test]
+    fn construction_checks_size() {
+        assert!(Tensor::from_slice(&[1i32, 2, 3], &[2, 2]).is_err());
+        let x = Tensor::from_slice(&[true, false], &[2]).unwrap();
+        assert_eq!(x.dtype(), Dtype::Bool);
+        assert_eq!(x.to_vec::<bool>().unwrap(), vec![true, false]);
+        assert!(x.to_vec::<f32>().is_err());
+    }
+}

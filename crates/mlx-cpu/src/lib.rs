@@ -1,0 +1,55 @@
+//! mlx-cpu: the native CPU backend. Every primitive family of `mlx_ops::Backend` has a kernel
+//! for every dtype MLX allows it on; view primitives never reach a backend (the scheduler turns
+//! them into layout changes).
+
+mod copy;
+mod elementwise;
+mod matmul;
+pub mod num;
+mod reduce;
+pub mod strided;
+
+use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ReduceOp, Result, Scalar, Spec, UnaryOp};
+
+/// The CPU backend (stateless; one instance serves every thread).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CpuBackend;
+
+impl Backend for CpuBackend {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+    fn full(&self, out: &Spec, value: Scalar) -> Result<ArrayData> {
+        copy::full(out, value)
+    }
+    fn arange(&self, out: &Spec, start: f64, step: f64) -> Result<ArrayData> {
+        copy::arange(out, start, step)
+    }
+    fn unary(&self, op: UnaryOp, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        elementwise::unary(op, x, out)
+    }
+    fn binary(&self, op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        elementwise::binary(op, a, b, out)
+    }
+    fn select(&self, cond: &ArrayData, x: &ArrayData, y: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        elementwise::select(cond, x, y, out)
+    }
+    fn astype(&self, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        elementwise::astype(x, out)
+    }
+    fn reduce(&self, op: ReduceOp, x: &ArrayData, axes: &[usize], out: &Spec) -> Result<ArrayData> {
+        reduce::reduce(op, x, axes, out)
+    }
+    fn arg_reduce(&self, op: ArgReduceOp, x: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        reduce::arg_reduce(op, x, axis, out)
+    }
+    fn matmul(&self, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        matmul::matmul(a, b, out)
+    }
+    fn copy(&self, x: &ArrayData) -> Result<ArrayData> {
+        copy::copy(x)
+    }
+    fn concatenate(&self, xs: &[ArrayData], axis: usize, out: &Spec) -> Result<ArrayData> {
+        copy::concatenate(xs, axis, out)
+    }
+}

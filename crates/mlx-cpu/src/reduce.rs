@@ -1,0 +1,117 @@
+//! Reductions. The input is viewed with the kept axes first and the reduced axes last, so each
+//! output element owns one consecutive run of `for_each_offsets` visits; that works for any
+//! strides. Half floats accumulate in f32; sum/prod of narrow integers were widened by the API.
+
+use half::{bf16, f16};
+use mlx_ops::{dispatch_dtype, ArgReduceOp, ArrayData, Dtype, ReduceOp, Result, Spec};
+
+use crate::elementwise::{astype, debug_checked};
+use crate::num::{cast, Num};
+use crate::strided::{alloc, elems, elems_mut, finish, for_each_offsets};
+
+/// Kept axes first, reduced axes last; returns the permuted layout and the reduced block size.
+fn reduced_last(x: &ArrayData, axes: &[usize]) -> (mlx_ops::Layout, usize) {
+    let nd = x.layout.ndim();
+    let mut perm: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).collect();
+    perm.extend_from_slice(axes);
+    let block = axes.iter().map(|&a| x.layout.shape()[a]).product();
+    (x.layout.transpose(&perm), block)
+}
+
+/// Folds each block of `T` values into an accumulator `A`, writing `fin(acc)` as `T`.
+fn fold<T: Num, A: Copy>(
+    x: &ArrayData,
+    axes: &[usize],
+    out_shape: &[usize],
+    init: A,
+    step: impl Fn(A, T) -> A,
+    fin: impl Fn(A) -> T,
+) -> ArrayData {
+    let (layout, block) = reduced_last(x, axes);
+    let src = elems::<T>(x);
+    let n_out: usize = out_shape.iter().product();
+    let mut buf = alloc::<T>(n_out);
+    let dst = elems_mut::<T>(&mut buf);
+    if block == 0 {
+        dst.iter_mut().for_each(|d| *d = fin(init));
+        return finish::<T>(buf, out_shape);
+    }
+    let (mut acc, mut k, mut o) = (init, 0usize, 0usize);
+    for_each_offsets(layout.shape(), [layout.strides()], [layout.offset()], |[i]| {
+        acc = step(acc, src[i]);
+        k += 1;
+        if k == block {
+            dst[o] = fin(acc);
+            o += 1;
+            k = 0;
+            acc = init;
+        }
+    });
+    finish::<T>(buf, out_shape)
+}
+
+fn reduce_typed<T: Num>(op: ReduceOp, x: &ArrayData, axes: &[usize], shape: &[usize]) -> ArrayData {
+    match op {
+        ReduceOp::Sum => fold::<T, T>(x, axes, shape, T::zero(), Num::add, |a| a),
+        ReduceOp::Prod => fold::<T, T>(x, axes, shape, T::one(), Num::mul, |a| a),
+        ReduceOp::Max => fold::<T, T>(x, axes, shape, T::lowest(), Num::max, |a| a),
+        ReduceOp::Min => fold::<T, T>(x, axes, shape, T::highest(), Num::min, |a| a),
+    }
+}
+
+/// Sum and product of half floats accumulate in f32 and round once at the end.
+fn reduce_half<T: Num>(op: ReduceOp, x: &ArrayData, axes: &[usize], shape: &[usize]) -> ArrayData {
+    match op {
+        ReduceOp::Sum => fold::<T, f32>(x, axes, shape, 0.0, |a, v| a + cast::<T, f32>(v), cast::<f32, T>),
+        ReduceOp::Prod => fold::<T, f32>(x, axes, shape, 1.0, |a, v| a * cast::<T, f32>(v), cast::<f32, T>),
+        ReduceOp::Max | ReduceOp::Min => reduce_typed::<T>(op, x, axes, shape),
+    }
+}
+
+pub fn reduce(op: ReduceOp, x: &ArrayData, axes: &[usize], out: &Spec) -> Result<ArrayData> {
+    // sum/prod widen narrow integers and bools: cast first, then reduce in the output dtype.
+    let widened;
+    let x = if x.dtype != out.dtype {
+        widened = astype(x, &Spec::new(x.shape().to_vec(), out.dtype))?;
+        &widened
+    } else {
+        x
+    };
+    let r = match x.dtype {
+        Dtype::Float16 => reduce_half::<f16>(op, x, axes, &out.shape),
+        Dtype::Bfloat16 => reduce_half::<bf16>(op, x, axes, &out.shape),
+        d => dispatch_dtype!(d, T => reduce_typed::<T>(op, x, axes, &out.shape)),
+    };
+    Ok(debug_checked(r, out))
+}
+
+pub fn arg_reduce(op: ArgReduceOp, x: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+    fn run<T: Num>(op: ArgReduceOp, x: &ArrayData, axis: usize, shape: &[usize]) -> ArrayData {
+        let (layout, block) = reduced_last(x, &[axis]);
+        let src = elems::<T>(x);
+        let mut buf = alloc::<u32>(shape.iter().product());
+        let dst = elems_mut::<u32>(&mut buf);
+        // `better(v, best)`: v replaces the current best. NaN beats everything and the first
+        // extremum wins ties, as in MLX and NumPy.
+        let better = |v: T, best: T| match op {
+            ArgReduceOp::ArgMax => !best.is_nan() && (v.is_nan() || best.lt(v)),
+            ArgReduceOp::ArgMin => !best.is_nan() && (v.is_nan() || v.lt(best)),
+        };
+        let (mut best, mut best_k, mut k, mut o) = (T::zero(), 0u32, 0usize, 0usize);
+        for_each_offsets(layout.shape(), [layout.strides()], [layout.offset()], |[i]| {
+            let v = src[i];
+            if k == 0 || better(v, best) {
+                best = v;
+                best_k = k as u32;
+            }
+            k += 1;
+            if k == block {
+                dst[o] = best_k;
+                o += 1;
+                k = 0;
+            }
+        });
+        finish::<u32>(buf, shape)
+    }
+    Ok(debug_checked(dispatch_dtype!(x.dtype, T => run::<T>(op, x, axis, &out.shape)), out))
+}

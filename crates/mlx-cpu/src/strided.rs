@@ -1,0 +1,151 @@
+//! Walking strided layouts. Every kernel reads its inputs through `for_each_offsets`, which
+//! visits elements in row-major order of the common shape and hands the element offset of each
+//! operand; axes that are contiguous in every operand are merged first, so a fully contiguous
+//! input becomes one flat loop and a transposed one a small nest of tight loops.
+
+use mlx_ops::{ArrayData, Element, HostBuffer, Layout};
+
+/// Merges adjacent axes that are contiguous with respect to each other in every operand.
+/// Returns (shape, per-operand strides) with size-1 axes dropped.
+pub fn collapse<const N: usize>(shape: &[usize], strides: [&[isize]; N]) -> (Vec<usize>, [Vec<isize>; N]) {
+    let mut out_shape: Vec<usize> = Vec::with_capacity(shape.len());
+    let mut out_strides: [Vec<isize>; N] = std::array::from_fn(|_| Vec::with_capacity(shape.len()));
+    for i in 0..shape.len() {
+        if shape[i] == 1 {
+            continue;
+        }
+        let merge = match out_shape.last() {
+            Some(&_) => {
+                let last = out_shape.len() - 1;
+                (0..N).all(|k| out_strides[k][last] == strides[k][i] * shape[i] as isize)
+            }
+            None => false,
+        };
+        if merge {
+            let last = out_shape.len() - 1;
+            out_shape[last] *= shape[i];
+            for k in 0..N {
+                out_strides[k][last] = strides[k][i];
+            }
+        } else {
+            out_shape.push(shape[i]);
+            for k in 0..N {
+                out_strides[k].push(strides[k][i]);
+            }
+        }
+    }
+    (out_shape, out_strides)
+}
+
+/// Calls `f(offsets)` for every element of `shape` in row-major order, where `offsets[k]` is the
+/// element's position in operand k (starting from `starts[k]`, moving by `strides[k]`).
+#[inline]
+pub fn for_each_offsets<const N: usize>(
+    shape: &[usize],
+    strides: [&[isize]; N],
+    starts: [usize; N],
+    mut f: impl FnMut([usize; N]),
+) {
+    if shape.iter().product::<usize>() == 0 {
+        return;
+    }
+    let (shape, strides) = collapse(shape, strides);
+    let nd = shape.len();
+    if nd == 0 {
+        f(starts);
+        return;
+    }
+    let inner = shape[nd - 1];
+    let inner_strides: [isize; N] = std::array::from_fn(|k| strides[k][nd - 1]);
+    let mut index = vec![0usize; nd];
+    let mut base: [isize; N] = std::array::from_fn(|k| starts[k] as isize);
+    loop {
+        let mut off = base;
+        for _ in 0..inner {
+            f(std::array::from_fn(|k| off[k] as usize));
+            for k in 0..N {
+                off[k] += inner_strides[k];
+            }
+        }
+        // Advance the outer index (odometer), adjusting the base offsets.
+        let mut axis = nd - 1;
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis -= 1;
+            index[axis] += 1;
+            for k in 0..N {
+                base[k] += strides[k][axis];
+            }
+            if index[axis] < shape[axis] {
+                break;
+            }
+            for k in 0..N {
+                base[k] -= strides[k][axis] * shape[axis] as isize;
+            }
+            index[axis] = 0;
+        }
+    }
+}
+
+/// The operand's elements as a typed slice of its whole buffer.
+///
+/// Kernels are only called with host arrays of the inferred dtype, so a mismatch is a bug in
+/// the scheduler, not a user error.
+pub fn elems<T: Element>(x: &ArrayData) -> &[T] {
+    x.host_slice::<T>().expect("invariant: the CPU backend only sees host arrays of the inferred dtype")
+}
+
+/// A new contiguous output of `n` elements of `T`, zero-initialized.
+pub fn alloc<T: Element>(n: usize) -> HostBuffer {
+    HostBuffer::zeroed(n * std::mem::size_of::<T>())
+}
+
+/// The typed mutable view of a fresh output buffer.
+pub fn elems_mut<T: Element>(buf: &mut HostBuffer) -> &mut [T] {
+    bytemuck::cast_slice_mut(buf.as_bytes_mut())
+}
+
+/// Wraps a filled output buffer as a row-contiguous array.
+pub fn finish<T: Element>(buf: HostBuffer, shape: &[usize]) -> ArrayData {
+    ArrayData::new(std::sync::Arc::new(mlx_ops::Buffer::Host(buf)), Layout::contiguous(shape), T::DTYPE)
+}
+
+/// The input's elements in row-major order as a contiguous slice: borrowed when the layout is
+/// already row-contiguous, copied otherwise.
+pub fn contiguous_elems<T: Element>(x: &ArrayData) -> std::borrow::Cow<'_, [T]> {
+    let src = elems::<T>(x);
+    let n = x.layout.size();
+    if x.layout.is_row_contiguous() {
+        let start = x.layout.offset();
+        return std::borrow::Cow::Borrowed(&src[start..start + n]);
+    }
+    let mut out = Vec::with_capacity(n);
+    for_each_offsets(x.layout.shape(), [x.layout.strides()], [x.layout.offset()], |[o]| out.push(src[o]));
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapse_merges_contiguous_axes() {
+        let (s, st) = collapse(&[2, 3, 4], [&[12, 4, 1]]);
+        assert_eq!((s, st[0].clone()), (vec![24], vec![1]));
+        let (s, st) = collapse(&[2, 3, 4], [&[1, 8, 2]]);
+        assert_eq!((s, st[0].clone()), (vec![2, 12], vec![1, 2]));
+    }
+
+    #[test]
+    fn visits_transposed_in_row_major_order() {
+        // A (2,3) row-major buffer read as its (3,2) transpose.
+        let mut seen = vec![];
+        for_each_offsets(&[3, 2], [&[1, 3]], [0], |[o]| seen.push(o));
+        assert_eq!(seen, vec![0, 3, 1, 4, 2, 5]);
+        let mut rev = vec![];
+        for_each_offsets(&[3], [&[-2]], [4], |[o]| rev.push(o));
+        assert_eq!(rev, vec![4, 2, 0]);
+    }
+}

@@ -1,0 +1,84 @@
+//! The contract between the scheduler and a backend: realized arrays in, realized arrays out.
+//! One method per primitive family; each defaults to an `Unsupported` error so a partial backend
+//! (a GPU backend in progress, say) still type-checks and reports clearly what it lacks.
+
+use std::sync::Arc;
+
+use crate::{
+    ArgReduceOp, BinaryOp, Buffer, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
+};
+
+/// A realized array: a buffer shared by views, and where this array's elements are in it.
+#[derive(Clone)]
+pub struct ArrayData {
+    pub buffer: Arc<Buffer>,
+    pub layout: Layout,
+    pub dtype: Dtype,
+}
+
+impl ArrayData {
+    pub fn new(buffer: Arc<Buffer>, layout: Layout, dtype: Dtype) -> Self {
+        ArrayData { buffer, layout, dtype }
+    }
+    pub fn shape(&self) -> &[usize] {
+        self.layout.shape()
+    }
+    /// Same buffer, another layout (a view).
+    pub fn with_layout(&self, layout: Layout) -> Self {
+        ArrayData { buffer: self.buffer.clone(), layout, dtype: self.dtype }
+    }
+    /// The whole host buffer as elements of `T` (index it through `layout`), if host-visible and
+    /// `T` is this array's storage type.
+    pub fn host_slice<T: Element>(&self) -> Option<&[T]> {
+        if T::DTYPE != self.dtype {
+            return None;
+        }
+        let bytes = self.buffer.host()?;
+        bytemuck::try_cast_slice(bytes).ok()
+    }
+}
+
+fn unsupported<T>(backend: &str, op: &str) -> Result<T> {
+    Err(Error::unsupported(op, backend, "no kernel"))
+}
+
+/// A device's kernels. Inputs satisfy the primitive's `infer` rule; `out` is the inferred spec.
+#[allow(unused_variables)]
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    fn full(&self, out: &Spec, value: Scalar) -> Result<ArrayData> {
+        unsupported(self.name(), "full")
+    }
+    fn arange(&self, out: &Spec, start: f64, step: f64) -> Result<ArrayData> {
+        unsupported(self.name(), "arange")
+    }
+    fn unary(&self, op: UnaryOp, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
+    }
+    fn binary(&self, op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
+    }
+    fn select(&self, cond: &ArrayData, x: &ArrayData, y: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "where")
+    }
+    fn astype(&self, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "astype")
+    }
+    fn reduce(&self, op: ReduceOp, x: &ArrayData, axes: &[usize], out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
+    }
+    fn arg_reduce(&self, op: ArgReduceOp, x: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
+    }
+    fn matmul(&self, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "matmul")
+    }
+    /// A contiguous copy of `x` (used by `Copy`, and by reshape when no view is possible).
+    fn copy(&self, x: &ArrayData) -> Result<ArrayData> {
+        unsupported(self.name(), "copy")
+    }
+    fn concatenate(&self, xs: &[ArrayData], axis: usize, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "concatenate")
+    }
+}

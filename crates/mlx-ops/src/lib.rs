@@ -1,0 +1,30 @@
+//! mlx-ops: the instruction set of the lazy graph and the contract of the machines that run it.
+//!
+//! - [`Dtype`] and MLX's type promotion ([`promote`], [`promote_weak`]);
+//! - [`Primitive`]: every primitive with its parameters and its one inference rule;
+//! - [`Layout`], [`Buffer`], [`ArrayData`]: realized data;
+//! - [`Backend`]: the per-family kernel interface a device implements.
+//!
+//! Nothing here knows about `Tensor` or the graph.
+
+mod backend;
+mod buffer;
+mod dtype;
+mod element;
+mod error;
+mod layout;
+mod primitive;
+mod scalar;
+pub mod shape;
+
+pub use backend::{ArrayData, Backend};
+pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, HostBuffer};
+pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
+pub use element::{Bool8, Element, HostValue, C64};
+pub use error::{Error, Result};
+pub use layout::Layout;
+pub use primitive::{ArgReduceOp, BinaryOp, Primitive, ReduceOp, Spec, UnaryOp};
+pub use scalar::Scalar;
+
+#[doc(hidden)]
+pub use half;

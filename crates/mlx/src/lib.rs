@@ -1,0 +1,21 @@
+//! # mlx: a Rust-first MLX
+//!
+//! MLX's array programming model natively in Rust: lazy arrays, NumPy-like ops with MLX's
+//! semantics (type promotion, broadcasting, errors) and a native CPU backend as the default.
+//!
+//! ```
+//! use mlx::prelude::*;
+//! let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0], &[3]).unwrap();
+//! let y = &x * 2.0 + 1.0;               // lazy: nothing computed yet
+//! assert_eq!(y.to_vec::<f32>().unwrap(), vec![3.0, 5.0, 7.0]);
+//! ```
+//!
+//! `mlx::core` is the whole op API (`use mlx::core as mx;` reads like Python's
+//! `import mlx.core as mx`); `mlx::prelude` brings the handle types and common functions.
+
+pub use mlx_core as core;
+
+/// The types and functions most programs use.
+pub mod prelude {
+    pub use mlx_core::{eval, Axes, Device, Dtype, Error, Result, Tensor};
+}

@@ -1,0 +1,923 @@
+#!/usr/bin/env python3
+"""Golden conformance case generator: computes small cases with real MLX.
+
+Requirements (pinned): mlx[cpu]==0.32.4 and numpy.
+
+    pip install 'mlx[cpu]==0.32.4' numpy
+    python3 golden/generate.py            # writes golden/cases/<family>.safetensors
+
+Deterministic: a fixed numpy seed; re-running produces byte-identical files.
+
+File format
+-----------
+One safetensors file per family (dtypes, creation, unary, binary, where_astype, reduce,
+argreduce, matmul, shape, concatenate, composite).  The metadata key "cases" holds a JSON
+list of cases:
+
+    {"id": "binary_0042", "op": "add", "params": {...},
+     "inputs": [{"dtype": "float32", "shape": [2, 3], "view": null},
+                {"scalar": 2.5, "kind": "float"}],
+     "outputs": [{"dtype": "float32", "shape": [2, 3]}],
+     "error": null}
+
+Tensors are named "<id>/in<i>" (stored input i; only tensor inputs are stored) and
+"<id>/out<j>" (output j).  complex64 tensors are stored as float32 with an extra trailing
+dimension of 2 (re, im); the "shape" recorded in the case is the logical complex shape
+(without the trailing 2) and the dtype says complex64.
+
+An input is either a stored tensor {"dtype", "shape" (of the stored base), "view"} or a
+weak Python scalar {"scalar": v, "kind": "int" | "float" | "bool"} (binary ops only; in
+JSON an int scalar is written without a decimal point, a float one with one).
+
+"view" (null or an object) is applied to the stored base to get the real operand:
+  {"kind": "transpose", "axes": [...]}                       mx.transpose(base, axes)
+  {"kind": "slice", "start": [..], "stop": [..], "step": [..]} base[tuple(slice(s, e, st))]
+  {"kind": "broadcast_to", "shape": [...]}                   mx.broadcast_to(base, shape)
+
+Error cases have "error": str(exception raised by MLX) and "outputs": [].
+
+Why not mx.save_safetensors: MLX 0.32.4 refuses float64 tensors in both save_safetensors
+("[save_safetensors] received invalid dtype.") and load ("unsupported dtype F64"), so the
+files are written by the small standard-conforming writer below (8-byte little-endian
+header length, JSON header padded with spaces to a multiple of 8, tensors stored
+contiguously in header order).  After writing, every file is read back and checked:
+through mx.load for files without F64 tensors, and through a numpy parser for all.
+"""
+
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import mlx.core as mx
+
+EXPECTED_MLX = "0.32.4"
+OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
+SEED = 20240601
+
+DTYPES = ["bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32",
+          "int64", "float16", "bfloat16", "float32", "float64", "complex64"]
+MX = {n: getattr(mx, "bool_" if n == "bool" else n) for n in DTYPES}
+NAME = {v: k for k, v in MX.items()}
+UNSIGNED = ["uint8", "uint16", "uint32", "uint64"]
+SIGNED = ["int8", "int16", "int32", "int64"]
+INTS = UNSIGNED + SIGNED
+FLOATS = ["float16", "bfloat16", "float32", "float64"]
+INEXACT = FLOATS + ["complex64"]
+NP = {"bool": np.bool_, "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32,
+      "uint64": np.uint64, "int8": np.int8, "int16": np.int16, "int32": np.int32,
+      "int64": np.int64, "float16": np.float16, "float32": np.float32,
+      "float64": np.float64}
+ST_DTYPE = {"bool": "BOOL", "uint8": "U8", "uint16": "U16", "uint32": "U32",
+            "uint64": "U64", "int8": "I8", "int16": "I16", "int32": "I32",
+            "int64": "I64", "float16": "F16", "bfloat16": "BF16", "float32": "F32",
+            "float64": "F64"}
+ST_NP = {"BOOL": np.bool_, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32,
+         "U64": np.uint64, "I8": np.int8, "I16": np.int16, "I32": np.int32,
+         "I64": np.int64, "F16": np.float16, "BF16": np.uint16, "F32": np.float32,
+         "F64": np.float64}
+
+INF = float("inf")
+NAN = float("nan")
+
+rng = np.random.default_rng(SEED)
+
+
+# ----------------------------------------------------------------------------------------
+# Array construction helpers
+# ----------------------------------------------------------------------------------------
+
+def arr(values, dtype):
+    """mx array of `dtype` from python/numpy values (exact for every dtype)."""
+    v = np.asarray(values)
+    if dtype == "complex64":
+        a = mx.array(v.astype(np.complex64))
+    elif dtype == "bfloat16":
+        a = mx.array(v.astype(np.float32)).astype(mx.bfloat16)
+    elif dtype == "float64":
+        a = mx.array(v.astype(np.float64), dtype=mx.float64)
+    else:
+        a = mx.array(v.astype(NP[dtype]))
+    assert a.dtype == MX[dtype], (a.dtype, dtype)
+    assert tuple(a.shape) == v.shape
+    return a
+
+
+def rand(dtype, shape, kind="any", special=False):
+    """Random small values.  kind: any | pos (> 0) | nonneg | nonzero | small (|x|<=3)."""
+    shape = tuple(shape)
+    n = int(np.prod(shape)) if shape else 1
+    if dtype == "bool":
+        v = rng.random(n) < 0.5
+        if kind in ("pos", "nonzero"):
+            v[:] = True
+    elif dtype in INTS:
+        lo, hi = (-9, 10) if dtype in SIGNED else (0, 10)
+        if kind == "small":
+            lo, hi = (-3, 4) if dtype in SIGNED else (0, 4)
+        if kind in ("pos", "nonneg") and lo < 0:
+            lo = 0
+        v = rng.integers(lo, hi, n)
+        if kind in ("pos", "nonzero"):
+            v[v == 0] = 1
+    else:
+        scale = 1.0 if kind == "small" else 3.0
+        v = np.round(rng.standard_normal(n) * scale, 3)
+        if kind in ("pos", "nonneg"):
+            v = np.abs(v) + (0.25 if kind == "pos" else 0.0)
+        if kind == "nonzero":
+            v[v == 0] = 0.5
+        if dtype == "complex64":
+            im = np.round(rng.standard_normal(n) * scale, 3)
+            v = v + 1j * im
+        elif special and n > 0:
+            specials = [INF, -INF, NAN, -0.0]
+            for i, s in enumerate(specials[: max(1, min(4, n))]):
+                v[(i * 5 + 1) % n] = s
+    return arr(np.asarray(v).reshape(shape), dtype)
+
+
+def T(base, view):
+    """A stored tensor input with a view applied."""
+    return ("view", base, view)
+
+
+def S(value):
+    """A weak python scalar operand."""
+    kind = "bool" if isinstance(value, bool) else ("int" if isinstance(value, int) else "float")
+    return ("scalar", value, kind)
+
+
+def v_transpose(axes):
+    return {"kind": "transpose", "axes": list(axes)}
+
+
+def v_slice(start, stop, step):
+    return {"kind": "slice", "start": list(start), "stop": list(stop), "step": list(step)}
+
+
+def v_bcast(shape):
+    return {"kind": "broadcast_to", "shape": list(shape)}
+
+
+def apply_view(base, view):
+    if view is None:
+        return base
+    k = view["kind"]
+    if k == "transpose":
+        return mx.transpose(base, view["axes"])
+    if k == "slice":
+        assert len(view["start"]) == base.ndim and 0 not in view["step"]
+        return base[tuple(slice(s, e, st) for s, e, st in
+                          zip(view["start"], view["stop"], view["step"]))]
+    if k == "broadcast_to":
+        return mx.broadcast_to(base, view["shape"])
+    raise ValueError(k)
+
+
+# ----------------------------------------------------------------------------------------
+# The op semantics: every case is computed from (op, params, operands) here only.
+# ----------------------------------------------------------------------------------------
+
+UNARY = ["abs", "negative", "exp", "log", "sqrt"]
+BINARY = ["add", "subtract", "multiply", "divide", "maximum", "minimum", "equal",
+          "not_equal", "less", "less_equal", "greater", "greater_equal"]
+REDUCE = ["sum", "prod", "max", "min", "mean"]
+
+
+def dt(name):
+    return None if name is None else MX[name]
+
+
+def compute(op, p, xs):
+    if op in UNARY:
+        return getattr(mx, op)(xs[0])
+    if op in BINARY:
+        return getattr(mx, op)(xs[0], xs[1])
+    if op == "where":
+        return mx.where(xs[0], xs[1], xs[2])
+    if op == "astype":
+        return xs[0].astype(MX[p["dtype"]])
+    if op in REDUCE:
+        return getattr(mx, op)(xs[0], axis=p["axes"], keepdims=p["keepdims"])
+    if op in ("argmax", "argmin"):
+        return getattr(mx, op)(xs[0], axis=p["axis"], keepdims=p["keepdims"])
+    if op == "matmul":
+        return mx.matmul(xs[0], xs[1])
+    if op == "reshape":
+        return mx.reshape(xs[0], p["shape"])
+    if op == "transpose":
+        return mx.transpose(xs[0]) if p["axes"] is None else mx.transpose(xs[0], p["axes"])
+    if op == "broadcast_to":
+        return mx.broadcast_to(xs[0], p["shape"])
+    if op == "squeeze":
+        return mx.squeeze(xs[0]) if p["axes"] is None else mx.squeeze(xs[0], axis=p["axes"])
+    if op == "expand_dims":
+        return mx.expand_dims(xs[0], p["axes"])
+    if op == "slice":
+        assert 0 not in p["step"]  # step 0 crashes MLX 0.32.4 with SIGFPE
+        return xs[0][tuple(slice(s, e, st) for s, e, st in zip(p["start"], p["stop"], p["step"]))]
+    if op == "concatenate":
+        return mx.concatenate(list(xs), axis=p["axis"])
+    if op == "softmax":
+        return mx.softmax(xs[0], axis=p["axes"], precise=False)
+    if op == "logsumexp":
+        return mx.logsumexp(xs[0], axis=p["axes"], keepdims=p["keepdims"])
+    if op == "var":
+        return mx.var(xs[0], axis=p["axes"], keepdims=p["keepdims"], ddof=p["ddof"])
+    if op in ("zeros", "ones"):
+        return getattr(mx, op)(p["shape"], dtype=dt(p["dtype"]))
+    if op == "full":
+        # Only value/dtype combinations where the python binding (weak-scalar promotion of
+        # `value`) and the C++ API (value cast to dtype) agree are emitted; see check below.
+        if p["dtype"] is None:
+            return mx.full(p["shape"], p["value"])
+        a = mx.full(p["shape"], p["value"], dtype=MX[p["dtype"]])
+        assert a.dtype == MX[p["dtype"]], "full: python/C++ semantics differ for this case"
+        return a
+    if op == "arange":
+        if p["dtype"] is None:
+            return mx.arange(p["start"], p["stop"], p["step"])
+        return mx.arange(p["start"], p["stop"], p["step"], dtype=MX[p["dtype"]])
+    if op == "linspace":
+        if p["dtype"] is None:
+            return mx.linspace(p["start"], p["stop"], p["num"])
+        return mx.linspace(p["start"], p["stop"], p["num"], dtype=MX[p["dtype"]])
+    if op == "eye":
+        return mx.eye(p["n"], p["m"], p["k"], dtype=MX[p["dtype"]])
+    raise ValueError(op)
+
+
+# ----------------------------------------------------------------------------------------
+# Storage
+# ----------------------------------------------------------------------------------------
+
+def to_storage(a):
+    """mx array -> (bytes, safetensors dtype, stored shape)."""
+    name = NAME[a.dtype]
+    shape = [int(s) for s in a.shape]
+    if name == "complex64":
+        c = np.array(a).astype(np.complex64).reshape(shape)
+        f = np.stack([c.real, c.imag], axis=-1).astype("<f4")
+        return f.tobytes(), "F32", shape + [2]
+    if name == "bfloat16":
+        # bf16 -> f32 is exact; the top 16 bits of the f32 are the bf16 bits (NaN payload too)
+        f = np.ascontiguousarray(np.array(a.astype(mx.float32)), dtype=np.float32)
+        bits = (f.view(np.uint32) >> 16).astype("<u2")
+        return bits.tobytes(), "BF16", shape
+    n = np.ascontiguousarray(np.array(a))
+    assert n.dtype == np.dtype(NP[name]), (n.dtype, name)
+    n = n.astype(n.dtype.newbyteorder("<"))
+    return n.tobytes(), ST_DTYPE[name], shape
+
+
+def write_safetensors(path, tensors, metadata):
+    header = {"__metadata__": metadata}
+    chunks, off = [], 0
+    for name in sorted(tensors):
+        data, st, shape = tensors[name]
+        header[name] = {"dtype": st, "shape": shape, "data_offsets": [off, off + len(data)]}
+        chunks.append(data)
+        off += len(data)
+    hb = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    hb += b" " * ((8 - len(hb) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hb)))
+        f.write(hb)
+        f.write(b"".join(chunks))
+
+
+def read_safetensors_np(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    data = raw[8 + n:]
+    meta = header.pop("__metadata__")
+    out, end = {}, 0
+    for name, h in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+        s, e = h["data_offsets"]
+        assert s == end, "tensors must be contiguous"
+        end = e
+        npd = np.dtype(ST_NP[h["dtype"]]).newbyteorder("<")
+        assert (e - s) == int(np.prod(h["shape"])) * npd.itemsize
+        out[name] = (h["dtype"], np.frombuffer(data[s:e], dtype=npd).reshape(h["shape"]))
+    assert end == len(data)
+    return meta, out
+
+
+# ----------------------------------------------------------------------------------------
+# Families
+# ----------------------------------------------------------------------------------------
+
+class Family:
+    def __init__(self, name):
+        self.name = name
+        self.cases = []
+        self.tensors = {}
+
+    def add(self, op, params, inputs=(), expect_error=None):
+        cid = f"{self.name}_{len(self.cases):04d}"
+        specs, operands = [], []
+        for i, inp in enumerate(inputs):
+            if isinstance(inp, tuple) and inp[0] == "scalar":
+                _, value, kind = inp
+                specs.append({"scalar": value, "kind": kind})
+                operands.append(value)
+                continue
+            base, view = (inp[1], inp[2]) if isinstance(inp, tuple) else (inp, None)
+            self.tensors[f"{cid}/in{i}"] = to_storage(base)
+            specs.append({"dtype": NAME[base.dtype], "shape": [int(s) for s in base.shape],
+                          "view": view})
+            operands.append(apply_view(base, view))
+        try:
+            res = compute(op, params, operands)
+            outs = list(res) if isinstance(res, (list, tuple)) else [res]
+            mx.eval(outs)
+            error = None
+        except AssertionError:
+            raise
+        except Exception as e:  # MLX raised: record the message
+            outs, error = [], str(e)
+        if expect_error is not None and (error is None) != (not expect_error):
+            raise RuntimeError(f"{cid} {op} {params}: expected error={expect_error}, got {error!r}")
+        out_specs = []
+        for j, o in enumerate(outs):
+            self.tensors[f"{cid}/out{j}"] = to_storage(o)
+            out_specs.append({"dtype": NAME[o.dtype], "shape": [int(s) for s in o.shape]})
+        self.cases.append({"id": cid, "op": op, "params": params, "inputs": specs,
+                           "outputs": out_specs, "error": error})
+        return cid
+
+    def write(self):
+        os.makedirs(OUT_DIR, exist_ok=True)
+        path = os.path.join(OUT_DIR, f"{self.name}.safetensors")
+        meta = {"cases": json.dumps(self.cases, allow_nan=False)}
+        write_safetensors(path, self.tensors, meta)
+        self.verify(path)
+        return path
+
+    def verify(self, path):
+        meta, tensors = read_safetensors_np(path)
+        assert json.loads(meta["cases"]) == json.loads(json.dumps(self.cases))
+        assert set(tensors) == set(self.tensors)
+        for name, (st, a) in tensors.items():
+            data, st0, shape = self.tensors[name]
+            assert st == st0 and list(a.shape) == shape and a.tobytes() == data, name
+        if not any(st == "F64" for st, _ in tensors.values()):
+            loaded, m = mx.load(path, return_metadata=True)
+            assert m == meta and set(loaded) == set(tensors)
+            for name, (st, a) in tensors.items():
+                b = loaded[name]
+                if st == "BF16":
+                    b = b.view(mx.uint16)
+                assert np.array(b).tobytes() == a.tobytes(), name
+
+
+def fam_dtypes():
+    f = Family("dtypes")
+    base = {}
+    for d in DTYPES:
+        if d == "bool":
+            base[d] = arr([True, False], d)
+        elif d == "complex64":
+            base[d] = arr([1 + 2j, -0.5 + 0j], d)
+        elif d in INTS:
+            base[d] = arr([1, 2], d)
+        else:
+            base[d] = arr([1.5, -2.25], d)
+    other = {d: (arr([False, True], d) if d == "bool" else
+                 arr([3 - 1j, 0.25 + 0.5j], d) if d == "complex64" else
+                 arr([3, 4], d) if d in INTS else arr([0.5, 4.0], d)) for d in DTYPES}
+    for a in DTYPES:
+        for b in DTYPES:
+            f.add("add", {}, [base[a], other[b]], expect_error=False)
+    for d in DTYPES:
+        f.add("add", {}, [base[d], S(3)])
+        f.add("add", {}, [base[d], S(2.5)])
+        f.add("add", {}, [base[d], S(True)])
+    for d in ["bool", "uint8", "int16", "float16", "bfloat16", "float64", "complex64", "int64"]:
+        f.add("add", {}, [S(2), base[d]])
+        f.add("add", {}, [S(-1.5), base[d]])
+        f.add("add", {}, [S(False), base[d]])
+    # Scalars that do not fit the array dtype: the python binding raises.
+    f.add("add", {}, [base["uint8"], S(-1)], expect_error=True)
+    f.add("add", {}, [base["int8"], S(300)], expect_error=True)
+    f.add("add", {}, [base["int8"], S(127)])
+    f.add("add", {}, [base["int32"], S(1e10)])
+    return f
+
+
+def fam_creation():
+    f = Family("creation")
+    for op in ("zeros", "ones"):
+        for shape, d in [([2, 3], "float32"), ([4], "int32"), ([], "float16"), ([0, 3], "float32"),
+                         ([2, 2], "bool"), ([3], "uint8"), ([2, 1, 2], "bfloat16"),
+                         ([2], "float64"), ([2], "complex64"), ([1, 3], "int64"),
+                         ([2], "uint64")]:
+            f.add(op, {"shape": shape, "dtype": d}, expect_error=False)
+    f.add("zeros", {"shape": [2, -1], "dtype": "float32"}, expect_error=True)
+    for shape, value, d in [([2, 3], 2.5, "float32"), ([3], 7, "int32"), ([2, 2], -3, "int8"),
+                            ([], 1.5, "float16"), ([2], 3, "float32"), ([0, 2], 1.0, "float32"),
+                            ([2], True, "bool"), ([2], 200, "uint8"), ([2, 1], 0.1, "bfloat16"),
+                            ([2], 0.1, "float64"), ([2], 5, "uint64"), ([2], 2, "complex64"),
+                            ([3], True, "int32"), ([3], False, "float32"), ([2], -2, "int64")]:
+        f.add("full", {"shape": shape, "value": value, "dtype": d}, expect_error=False)
+    for start, stop, step, d in [(0, 5, 1, None), (0, 5, 0.5, None), (5, 0, -1, None),
+                                 (0, 5, -1, None), (2.5, -1.0, -0.75, None), (0, 10, 3, "uint8"),
+                                 (0.5, 2.0, 0.25, "float16"), (0, 3, 1, "bfloat16"),
+                                 (0, 1, 0.1, "float64"), (-3, 3, 2, "int64"), (0, 4, 1, "float32"),
+                                 (0, 1, 0.3, "int32"), (1, 1, 1, None), (-2.5, 2.5, 1, "float32"),
+                                 (0, 3, 1, "complex64")]:
+        f.add("arange", {"start": start, "stop": stop, "step": step, "dtype": d},
+              expect_error=False)
+    f.add("arange", {"start": 0, "stop": 5, "step": 0, "dtype": None}, expect_error=True)
+    f.add("arange", {"start": 0, "stop": 5, "step": 1, "dtype": "bool"}, expect_error=True)
+    for start, stop, num, d in [(0, 1, 5, "float32"), (0, 1, 0, "float32"), (0, 1, 1, "float32"),
+                                (1, 0, 5, "float16"), (0, 10, 4, "int32"), (-1.5, 2.5, 9, "float32"),
+                                (0, 1, 3, "float64"), (0, 1, 4, None), (2, 2, 3, "bfloat16")]:
+        f.add("linspace", {"start": start, "stop": stop, "num": num, "dtype": d},
+              expect_error=False)
+    f.add("linspace", {"start": 0, "stop": 1, "num": -1, "dtype": "float32"}, expect_error=True)
+    for n, m, k, d in [(3, None, 0, "float32"), (2, 4, 1, "float32"), (3, None, -1, "int32"),
+                       (3, 3, 5, "float32"), (0, None, 0, "float32"), (2, None, 0, "bool"),
+                       (4, 2, -2, "float16"), (1, 1, 0, "complex64"), (3, 2, 0, "uint8")]:
+        f.add("eye", {"n": n, "m": m, "k": k, "dtype": d}, expect_error=False)
+    f.add("eye", {"n": -1, "m": None, "k": 0, "dtype": "float32"}, expect_error=True)
+    return f
+
+
+def fam_unary():
+    f = Family("unary")
+    for op in UNARY:
+        for d in DTYPES:
+            kind = "any"
+            x = rand(d, (2, 3), kind, special=(d in FLOATS))
+            f.add(op, {}, [x])
+        # log/sqrt of 0 / negative / nan / -0.0, exp overflow
+        f.add(op, {}, [arr([0.0, -0.0, -1.0, 1.0, NAN, INF, -INF, 100.0], "float32")])
+        f.add(op, {}, [arr([0, -1, 4, 9], "int32")])
+        f.add(op, {}, [arr([0.0, -2.0, 12.0, 0.5], "float16")])
+        # views, 0-d, empty
+        f.add(op, {}, [T(rand("float32", (3, 4), special=True), v_transpose([1, 0]))])
+        f.add(op, {}, [T(rand("float32", (4, 5)), v_slice([3, 0], [0, 5], [-2, 2]))])
+        f.add(op, {}, [T(rand("int16", (2, 3, 2)), v_transpose([2, 0, 1]))])
+        f.add(op, {}, [T(rand("float32", (3,), "pos"), v_bcast([2, 3]))])
+        f.add(op, {}, [T(rand("complex64", (3, 2)), v_slice([0, 1], [3, 2], [2, 1]))])
+        f.add(op, {}, [rand("float32", ())])
+        f.add(op, {}, [rand("int8", ())])
+        f.add(op, {}, [rand("float32", (0, 3))])
+        f.add(op, {}, [rand("bool", (0,))])
+    return f
+
+
+def fam_binary():
+    f = Family("binary")
+    for op in BINARY:
+        for d in DTYPES:
+            a = rand(d, (3, 4), "nonzero" if (op == "divide" and d in INTS) else "any")
+            b = rand(d, (3, 4), "nonzero" if (op == "divide" and d not in INEXACT) else "any")
+            f.add(op, {}, [a, b])
+        divk = "nonzero" if op == "divide" else "any"
+        # special values (only in the first operand; the second has no zeros)
+        f.add(op, {}, [rand("float32", (2, 4), special=True), rand("float32", (2, 4), "nonzero")])
+        f.add(op, {}, [rand("float16", (2, 4), special=True), rand("float16", (2, 4), "nonzero")])
+        # broadcasting
+        f.add(op, {}, [rand("float32", (2, 3)), rand("float32", (3,), divk)])
+        f.add(op, {}, [rand("int32", (2, 1, 3)), rand("int32", (4, 1), divk)])
+        f.add(op, {}, [rand("float32", ()), rand("float32", (2, 3), divk)])
+        f.add(op, {}, [rand("float32", (2, 3)), rand("float32", (), divk)])
+        f.add(op, {}, [rand("float32", (0, 3)), rand("float32", (3,), divk)])
+        f.add(op, {}, [rand("float32", (2, 0)), rand("float32", (1, 0))])
+        # mixed dtypes
+        f.add(op, {}, [rand("int32", (2, 3)), rand("float16", (2, 3), divk)])
+        f.add(op, {}, [rand("uint8", (2, 3)), rand("int8", (2, 3), divk)])
+        f.add(op, {}, [rand("bool", (2, 3)), rand("int32", (3,), divk)])
+        f.add(op, {}, [rand("bfloat16", (2, 3)), rand("float16", (2, 3), divk)])
+        f.add(op, {}, [rand("uint32", (2, 3)), rand("int64", (2, 3), divk)])
+        # non-contiguous views
+        f.add(op, {}, [T(rand("float32", (3, 2)), v_transpose([1, 0])),
+                       T(rand("float32", (4, 6), divk), v_slice([0, 5], [4, 0], [2, -2]))])
+        f.add(op, {}, [T(rand("int32", (4, 3, 2)), v_transpose([2, 1, 0])),
+                       T(rand("int32", (4,), divk), v_bcast([3, 4]))])
+        # weak scalars
+        f.add(op, {}, [rand("float16", (2, 3)), S(2.5)])
+        f.add(op, {}, [rand("int32", (2, 3)), S(2)])
+        f.add(op, {}, [S(3), rand("uint8", (2, 3), divk)])
+        f.add(op, {}, [S(-1.5), rand("int8", (2, 3), divk)])
+        f.add(op, {}, [rand("bool", (4,)), S(True)])
+        # error: cannot broadcast
+        f.add(op, {}, [rand("float32", (2, 3)), rand("float32", (2, 4))], expect_error=True)
+    # nan handling in maximum / minimum
+    for op in ("maximum", "minimum"):
+        f.add(op, {}, [arr([1.0, NAN, NAN, -INF, 2.0], "float32"),
+                       arr([NAN, 2.0, NAN, 1.0, INF], "float32")])
+        f.add(op, {}, [arr([1.0, NAN, 3.0], "float64"), arr([NAN, 2.0, 1.0], "float64")])
+    # complex comparisons (lexicographic: real, then imag)
+    for op in ("less", "greater_equal", "maximum"):
+        f.add(op, {}, [arr([1 + 1j, 1 + 2j, 2 + 0j, 0 - 1j], "complex64"),
+                       arr([1 + 2j, 1 + 1j, 1 + 5j, 0 - 1j], "complex64")])
+    # bool arithmetic
+    for op in ("subtract", "add", "multiply"):
+        f.add(op, {}, [arr([True, True, False, False], "bool"),
+                       arr([True, False, True, False], "bool")])
+    return f
+
+
+def fam_where_astype():
+    f = Family("where_astype")
+    # where
+    f.add("where", {}, [rand("bool", (2, 3)), rand("float32", (2, 3)), rand("float32", (2, 3))])
+    f.add("where", {}, [rand("bool", (2, 3)), rand("int32", (3,)), rand("float16", (2, 1))])
+    f.add("where", {}, [rand("bool", (3,)), rand("int8", (2, 3)), rand("uint8", ())])
+    f.add("where", {}, [rand("bool", ()), rand("float32", (2, 2)), rand("float32", (2, 2))])
+    f.add("where", {}, [arr([1.5, 0.0, NAN, -0.0], "float32"), rand("int32", (4,)),
+                        rand("int32", (4,))])
+    f.add("where", {}, [rand("int32", (2, 3), "small"), rand("bfloat16", (2, 3)),
+                        rand("float32", (2, 3))])
+    f.add("where", {}, [rand("bool", (2, 1, 3)), rand("complex64", (4, 1)),
+                        rand("float64", (3,))])
+    f.add("where", {}, [rand("bool", (2,)), rand("uint64", (2,)), rand("int64", (2,))])
+    f.add("where", {}, [rand("bool", (0, 3)), rand("float32", (3,)), rand("float32", (1, 3))])
+    f.add("where", {}, [T(rand("bool", (3, 2)), v_transpose([1, 0])),
+                        T(rand("float32", (2, 6)), v_slice([0, 5], [2, 0], [1, -2])),
+                        T(rand("float32", (3,)), v_bcast([2, 3]))])
+    f.add("where", {}, [rand("bool", (2, 3)), rand("bool", (2, 3)), rand("bool", (2, 3))])
+    f.add("where", {}, [rand("bool", (2, 3)), rand("float32", (2, 4)), rand("float32", (2, 3))],
+          expect_error=True)
+    f.add("where", {}, [rand("bool", (3,)), rand("float32", (2, 3)), rand("float32", (4, 1))],
+          expect_error=True)
+
+    # astype: every ordered pair with values that are in range for both types.
+    def safe_values(src, dst):
+        if src == "bool":
+            return [True, False, True, True]
+        if src in INTS:
+            v = [0, 1, 5, 7]
+            if src in SIGNED and dst not in UNSIGNED and dst != "bool":
+                v = [0, -1, 5, -7]
+            return v
+        if src == "complex64":
+            v = [0j, 1.5 + 2j, -0.0 + 0j, 0 + 2j]
+            if dst in UNSIGNED:
+                v = [0j, 1.5 + 2j, 2.75 - 1j, 0 + 2j]
+            elif dst in SIGNED:
+                v = [0j, -1.5 + 2j, 2.75 - 1j, -3.25 + 0j]
+            return v
+        if dst in UNSIGNED:
+            return [0.0, 1.5, 2.75, 7.0]
+        if dst in SIGNED:
+            return [0.0, -1.5, 2.75, -7.75]
+        if dst == "bool":
+            return [0.0, -0.0, 0.5, NAN]
+        return [0.0, -1.5, NAN, INF]
+
+    for src in DTYPES:
+        for dst in DTYPES:
+            f.add("astype", {"dtype": dst}, [arr(safe_values(src, dst), src)], expect_error=False)
+    # rounding / narrowing specifics
+    f.add("astype", {"dtype": "float16"},
+          [arr([1.00048828125, 1.0009765625, 1.00146484375, 70000.0, 65504.0, 65519.0, 65520.0,
+                1e-8, 6e-8, -3e-5, 0.1, 2049.0], "float32")])
+    f.add("astype", {"dtype": "bfloat16"},
+          [arr([1.00390625, 1.01171875, 3.4e38, 1e-40, 0.1, -257.0, 1.0 / 3.0, 65536.0 + 256.0],
+               "float32")])
+    f.add("astype", {"dtype": "float32"},
+          [arr([16777217, 16777219, -2147483648, 2147483647], "int32")])
+    f.add("astype", {"dtype": "float32"}, [arr([0.1, 1.0 + 2.0 ** -30, 1e300, -1e-300], "float64")])
+    f.add("astype", {"dtype": "int8"}, [arr([300, -1, 127, -129], "int32")])
+    f.add("astype", {"dtype": "uint8"}, [arr([300, -1, 255, 256], "int32")])
+    f.add("astype", {"dtype": "uint32"}, [arr([-1, 5], "int64")])
+    f.add("astype", {"dtype": "int32"}, [arr([1.9, -1.9, 2.5, -2.5, 1e9, -0.99], "float32")])
+    f.add("astype", {"dtype": "bool"}, [arr([0.0, -0.0, NAN, INF, 1e-30, -2.0], "float32")])
+    f.add("astype", {"dtype": "float32"}, [arr([1.5, -0.0, NAN, -INF], "float16")])
+    f.add("astype", {"dtype": "float16"}, [arr([1.5, -0.0, NAN, -INF, 1e10], "bfloat16")])
+    f.add("astype", {"dtype": "float32"}, [T(rand("int16", (3, 4)), v_transpose([1, 0]))])
+    f.add("astype", {"dtype": "float16"}, [T(rand("float32", (4, 4)), v_slice([3, 0], [0, 4], [-1, 2]))])
+    f.add("astype", {"dtype": "int32"}, [T(rand("bool", (3,)), v_bcast([2, 3]))])
+    f.add("astype", {"dtype": "float32"}, [rand("int32", ())])
+    f.add("astype", {"dtype": "int8"}, [rand("float32", (0, 2))])
+    return f
+
+
+def fam_reduce():
+    f = Family("reduce")
+    for op in REDUCE:
+        for d in DTYPES:
+            x = rand(d, (2, 3), "small")
+            f.add(op, {"axes": None, "keepdims": False}, [x])
+        x = rand("float32", (2, 3, 4), "small")
+        for axes, kd in [([0], False), ([1], True), ([-1], False), ([0, 2], False),
+                         ([2, 0], True), ([0, 1, 2], False), (None, True), ([], False)]:
+            f.add(op, {"axes": axes, "keepdims": kd}, [x])
+        f.add(op, {"axes": [1], "keepdims": False}, [rand("int32", (3, 4), "small")])
+        f.add(op, {"axes": [0], "keepdims": True}, [rand("uint8", (3, 4), "small")])
+        f.add(op, {"axes": [-2], "keepdims": False}, [rand("float16", (3, 4), "small")])
+        f.add(op, {"axes": [1], "keepdims": False}, [rand("bfloat16", (2, 5), "small")])
+        f.add(op, {"axes": [0], "keepdims": False}, [rand("complex64", (3, 2), "small")])
+        f.add(op, {"axes": [], "keepdims": False}, [rand("int8", (2, 3), "small")])
+        # special values
+        f.add(op, {"axes": [1], "keepdims": False},
+              [arr([[1.0, NAN, 3.0], [INF, -INF, 0.0], [-0.0, -0.0, -0.0], [2.0, INF, 1.0]],
+                   "float32")])
+        # views
+        f.add(op, {"axes": [0], "keepdims": False},
+              [T(rand("float32", (3, 4), "small"), v_transpose([1, 0]))])
+        f.add(op, {"axes": [1], "keepdims": True},
+              [T(rand("int32", (4, 6), "small"), v_slice([3, 0], [-5, 6], [-1, 2]))])
+        f.add(op, {"axes": None, "keepdims": False},
+              [T(rand("float32", (3,), "small"), v_bcast([2, 3]))])
+        # 0-d, empty
+        f.add(op, {"axes": None, "keepdims": False}, [rand("float32", ())])
+        f.add(op, {"axes": [], "keepdims": True}, [rand("int32", ())])
+        f.add(op, {"axes": [0], "keepdims": False}, [rand("float32", (0, 3))])
+        f.add(op, {"axes": None, "keepdims": False}, [rand("int32", (0,))])
+        f.add(op, {"axes": [1], "keepdims": False}, [rand("float32", (0, 3))])
+        # errors
+        f.add(op, {"axes": [0, 0], "keepdims": False}, [rand("float32", (2, 3))], expect_error=True)
+        f.add(op, {"axes": [0, -2], "keepdims": False}, [rand("float32", (2, 3))], expect_error=True)
+        f.add(op, {"axes": [2], "keepdims": False}, [rand("float32", (2, 3))], expect_error=True)
+        f.add(op, {"axes": [-3], "keepdims": False}, [rand("float32", (2, 3))], expect_error=True)
+        f.add(op, {"axes": [0], "keepdims": False}, [rand("float32", ())], expect_error=True)
+    return f
+
+
+def fam_argreduce():
+    f = Family("argreduce")
+    for op in ("argmax", "argmin"):
+        for d in DTYPES:
+            x = rand(d, (3, 4), "small")
+            f.add(op, {"axis": None, "keepdims": False}, [x])
+            f.add(op, {"axis": 1, "keepdims": d in ("float32", "int8")}, [x])
+        x = rand("float32", (2, 3, 4))
+        for axis, kd in [(0, False), (-1, True), (1, False), (None, True), (-3, False)]:
+            f.add(op, {"axis": axis, "keepdims": kd}, [x])
+        # ties: first index wins
+        f.add(op, {"axis": None, "keepdims": False}, [arr([1, 3, 3, 1, 3, 1], "int32")])
+        f.add(op, {"axis": 1, "keepdims": False},
+              [arr([[2.0, 2.0, 2.0], [1.0, 5.0, 5.0], [-1.0, -1.0, -3.0]], "float32")])
+        f.add(op, {"axis": 0, "keepdims": False}, [arr([[True, False], [True, True]], "bool")])
+        # nan / inf / -0.0
+        f.add(op, {"axis": None, "keepdims": False}, [arr([1.0, NAN, 3.0, -1.0], "float32")])
+        f.add(op, {"axis": 1, "keepdims": False},
+              [arr([[NAN, 1.0, NAN], [INF, INF, 1.0], [-INF, 0.0, -INF], [0.0, -0.0, 0.0]],
+                   "float32")])
+        f.add(op, {"axis": None, "keepdims": False}, [arr([2.0, NAN, -2.0], "float16")])
+        # views
+        f.add(op, {"axis": 0, "keepdims": False}, [T(rand("float32", (3, 4)), v_transpose([1, 0]))])
+        f.add(op, {"axis": 1, "keepdims": False},
+              [T(rand("int16", (4, 6)), v_slice([0, 5], [4, -7], [2, -1]))])
+        f.add(op, {"axis": 0, "keepdims": False}, [T(rand("float32", (3,)), v_bcast([2, 3]))])
+        # 0-d, empty
+        f.add(op, {"axis": None, "keepdims": False}, [rand("float32", ())])
+        # (argmax of a 0-d array with keepdims=True is omitted: MLX 0.32.4 raises
+        # "cannot create std::vector larger than max_size()", an MLX bug.)
+        f.add(op, {"axis": None, "keepdims": False}, [rand("int32", ())])
+        f.add(op, {"axis": 0, "keepdims": False}, [rand("float32", (0, 3))], expect_error=True)
+        f.add(op, {"axis": None, "keepdims": False}, [rand("float32", (0,))], expect_error=True)
+        f.add(op, {"axis": 1, "keepdims": False}, [rand("float32", (0, 3))])
+        # errors
+        f.add(op, {"axis": 2, "keepdims": False}, [rand("float32", (2, 3))], expect_error=True)
+        f.add(op, {"axis": -3, "keepdims": False}, [rand("float32", (2, 3))], expect_error=True)
+        f.add(op, {"axis": 0, "keepdims": False}, [rand("float32", ())], expect_error=True)
+    return f
+
+
+def fam_matmul():
+    f = Family("matmul")
+    add = lambda a, b, **kw: f.add("matmul", {}, [a, b], **kw)
+    add(rand("float32", (2, 3)), rand("float32", (3, 4)))
+    add(rand("float32", (1, 1)), rand("float32", (1, 1)))
+    add(rand("float32", (4, 5)), rand("float32", (5, 1)))
+    add(rand("float32", (2, 3, 4)), rand("float32", (2, 4, 2)))
+    add(rand("float32", (2, 2, 2, 3)), rand("float32", (2, 2, 3, 2)))
+    add(rand("float32", (2, 1, 3, 4)), rand("float32", (5, 4, 2)))
+    add(rand("float32", (3, 4)), rand("float32", (2, 4, 2)))
+    add(rand("float32", (2, 3, 4)), rand("float32", (4, 3)))
+    add(rand("float32", (1, 2, 3)), rand("float32", (3, 3, 2)))
+    add(rand("float32", (3,)), rand("float32", (3, 4)))
+    add(rand("float32", (2, 3)), rand("float32", (3,)))
+    add(rand("float32", (5,)), rand("float32", (5,)))
+    add(rand("float32", (3,)), rand("float32", (2, 3, 4)))
+    add(rand("float32", (2, 3, 4)), rand("float32", (4,)))
+    for d in ["float16", "bfloat16", "float64", "complex64"]:
+        add(rand(d, (2, 3), "small"), rand(d, (3, 2), "small"))
+        add(rand(d, (2, 2, 3), "small"), rand(d, (3, 2), "small"))
+    add(rand("float16", (2, 3), "small"), rand("float32", (3, 2)))
+    add(rand("bfloat16", (3,), "small"), rand("float16", (3,), "small"))
+    add(rand("int32", (2, 3), "small"), rand("float32", (3, 2)))
+    add(rand("bool", (2, 3)), rand("float32", (3, 2)))
+    add(rand("float64", (2, 3)), rand("complex64", (3, 2)))
+    # non-contiguous operands
+    add(T(rand("float32", (3, 2)), v_transpose([1, 0])), rand("float32", (3, 4)))
+    add(rand("float32", (2, 3)), T(rand("float32", (4, 3)), v_transpose([1, 0])))
+    add(T(rand("float32", (3, 2)), v_transpose([1, 0])), T(rand("float32", (2, 3)), v_transpose([1, 0])))
+    add(T(rand("float32", (2, 4, 3)), v_transpose([0, 2, 1])), T(rand("float32", (4, 2, 2)), v_transpose([1, 0, 2])))
+    add(T(rand("float32", (4, 6)), v_slice([0, 5], [4, 0], [2, -2])), T(rand("float32", (3, 5)), v_slice([0, 0], [3, 5], [1, 2])))
+    add(T(rand("float32", (3, 4)), v_bcast([2, 3, 4])), rand("float32", (2, 4, 2)))
+    add(T(rand("float32", (3, 4, 2)), v_transpose([2, 1, 0])), T(rand("float32", (3,)), v_bcast([3, 3])))
+    # special values, empty
+    add(arr([[1.0, INF], [NAN, 0.0]], "float32"), arr([[1.0, 0.0], [2.0, 1.0]], "float32"))
+    add(rand("float32", (2, 0)), rand("float32", (0, 3)))
+    add(rand("float32", (0, 3)), rand("float32", (3, 2)))
+    add(rand("float32", (2, 3)), rand("float32", (3, 0)))
+    add(rand("float32", (0,)), rand("float32", (0,)))
+    add(rand("float32", (0, 2, 3)), rand("float32", (3, 2)))
+    # errors
+    add(rand("float32", (2, 3)), rand("float32", (4, 2)), expect_error=True)
+    add(rand("float32", (3,)), rand("float32", (4,)), expect_error=True)
+    add(rand("float32", (2, 3, 4)), rand("float32", (3, 4, 2)), expect_error=True)
+    add(rand("int32", (2, 3)), rand("int32", (3, 2)), expect_error=True)
+    add(rand("int8", (3,)), rand("int8", (3,)), expect_error=True)
+    add(rand("bool", (2, 2)), rand("bool", (2, 2)), expect_error=True)
+    add(rand("float32", ()), rand("float32", (3, 2)), expect_error=True)
+    add(rand("float32", (2, 3)), rand("float32", ()), expect_error=True)
+    return f
+
+
+def fam_shape():
+    f = Family("shape")
+    # reshape
+    x = rand("float32", (2, 3))
+    for shape in ([3, 2], [6], [-1], [1, -1, 1], [3, -1], [1, 6, 1, 1]):
+        f.add("reshape", {"shape": shape}, [x], expect_error=False)
+    f.add("reshape", {"shape": [2, 3]}, [T(rand("int32", (3, 2)), v_transpose([1, 0]))])
+    f.add("reshape", {"shape": [-1]}, [T(rand("float32", (4, 6)), v_slice([3, 0], [0, 6], [-1, 2]))])
+    f.add("reshape", {"shape": [6]}, [T(rand("complex64", (3,)), v_bcast([2, 3]))])
+    f.add("reshape", {"shape": [1, 1]}, [rand("bool", ())])
+    f.add("reshape", {"shape": []}, [rand("float16", (1, 1))])
+    f.add("reshape", {"shape": [3, 0]}, [rand("float32", (0, 3))])
+    f.add("reshape", {"shape": [4, 2]}, [x], expect_error=True)
+    f.add("reshape", {"shape": [-1, -1]}, [x], expect_error=True)
+    f.add("reshape", {"shape": [-1, 5]}, [x], expect_error=True)
+    f.add("reshape", {"shape": [-1, 0]}, [rand("float32", (0, 3))], expect_error=True)
+    # transpose
+    y = rand("int32", (2, 3, 4))
+    for axes in (None, [0, 1, 2], [2, 0, 1], [1, 2, 0], [-1, 0, -2]):
+        f.add("transpose", {"axes": axes}, [y], expect_error=False)
+    f.add("transpose", {"axes": [1, 0]}, [T(rand("bfloat16", (4, 6)), v_slice([0, 5], [4, 0], [2, -2]))])
+    f.add("transpose", {"axes": None}, [rand("float32", ())])
+    f.add("transpose", {"axes": [1, 0]}, [rand("float32", (0, 2))])
+    f.add("transpose", {"axes": [0, 0, 1]}, [y], expect_error=True)
+    f.add("transpose", {"axes": [0, 1]}, [y], expect_error=True)
+    f.add("transpose", {"axes": [0, 1, 3]}, [y], expect_error=True)
+    # broadcast_to
+    f.add("broadcast_to", {"shape": [2, 3]}, [rand("float32", (3,))])
+    f.add("broadcast_to", {"shape": [2, 3, 4]}, [rand("int8", (3, 1))])
+    f.add("broadcast_to", {"shape": [2, 2]}, [rand("float32", ())])
+    f.add("broadcast_to", {"shape": [0, 3]}, [rand("float32", (1, 3))])
+    f.add("broadcast_to", {"shape": [2, 3]}, [rand("complex64", (2, 3))])
+    f.add("broadcast_to", {"shape": [2, 3, 2]}, [T(rand("float32", (2, 3)), v_transpose([1, 0]))])
+    f.add("broadcast_to", {"shape": [3, 3]}, [rand("float32", (2, 3))], expect_error=True)
+    f.add("broadcast_to", {"shape": [3]}, [rand("float32", (2, 3))], expect_error=True)
+    # squeeze
+    z = rand("float32", (1, 3, 1, 2))
+    for axes in (None, [0], [-2], [0, 2], [2, 0]):
+        f.add("squeeze", {"axes": axes}, [z], expect_error=False)
+    f.add("squeeze", {"axes": None}, [rand("bool", (1, 1))])
+    f.add("squeeze", {"axes": None}, [rand("float32", (2, 3))])
+    f.add("squeeze", {"axes": [1]}, [rand("float32", (0, 1))])
+    f.add("squeeze", {"axes": [1]}, [z], expect_error=True)
+    f.add("squeeze", {"axes": [0, 0]}, [z], expect_error=True)
+    f.add("squeeze", {"axes": [4]}, [z], expect_error=True)
+    # expand_dims
+    w = rand("uint16", (2, 3))
+    for axes in ([0], [2], [-1], [0, -1], [0, 3], [1, 2], [-4, -3]):
+        f.add("expand_dims", {"axes": axes}, [w], expect_error=False)
+    f.add("expand_dims", {"axes": [0]}, [rand("float32", ())])
+    f.add("expand_dims", {"axes": [1]}, [rand("float32", (0,))])
+    f.add("expand_dims", {"axes": [0, 0]}, [w], expect_error=True)
+    f.add("expand_dims", {"axes": [3]}, [w], expect_error=True)
+    f.add("expand_dims", {"axes": [-4]}, [w], expect_error=True)
+    # slice (python slicing semantics, explicit ints)
+    s = rand("float32", (4, 5))
+    for start, stop, step in [([0, 0], [4, 5], [1, 1]), ([1, 1], [3, 4], [1, 2]),
+                              ([3, 4], [-5, -6], [-1, -1]), ([-10, 2], [10, 100], [2, 1]),
+                              ([-1, 4], [0, 0], [-2, -3]), ([2, 3], [1, 3], [1, 1]),
+                              ([0, -2], [4, -1], [3, 1]), ([5, 0], [9, 5], [1, 2]),
+                              ([3, 1], [-100, 100], [-1, 7])]:
+        f.add("slice", {"start": start, "stop": stop, "step": step}, [s], expect_error=False)
+    f.add("slice", {"start": [1], "stop": [3], "step": [1]}, [rand("complex64", (4,))])
+    f.add("slice", {"start": [2, 0, 0], "stop": [-3, 3, 4], "step": [-1, 2, -1]},
+          [rand("int64", (3, 3, 4))])
+    f.add("slice", {"start": [0, 1], "stop": [3, 2], "step": [2, 1]},
+          [T(rand("float32", (3, 4)), v_transpose([1, 0]))])
+    f.add("slice", {"start": [0], "stop": [1], "step": [1]}, [rand("float32", (0,))])
+    return f
+
+
+def fam_concatenate():
+    f = Family("concatenate")
+    add = lambda axis, xs, **kw: f.add("concatenate", {"axis": axis}, xs, **kw)
+    add(0, [rand("float32", (2, 3)), rand("float32", (1, 3))])
+    add(1, [rand("float32", (2, 3)), rand("float32", (2, 2))])
+    add(-1, [rand("int32", (2, 1)), rand("int32", (2, 2)), rand("int32", (2, 3))])
+    add(-2, [rand("float32", (2, 3)), rand("float32", (1, 3)), rand("float32", (1, 3)),
+             rand("float32", (2, 3))])
+    add(1, [rand("float32", (2, 2, 2)), rand("float32", (2, 1, 2))])
+    add(0, [rand("float32", (3,))])
+    add(0, [rand("int8", (2,)), rand("uint8", (3,))])
+    add(0, [rand("int32", (2,)), rand("float16", (2,)), rand("bool", (1,))])
+    add(1, [rand("bfloat16", (1, 2)), rand("float16", (1, 2))])
+    add(0, [rand("complex64", (2,)), rand("float64", (1,))])
+    add(0, [rand("bool", (2,)), rand("bool", (1,))])
+    add(0, [rand("float32", (0, 3)), rand("float32", (2, 3))])
+    add(1, [rand("float32", (2, 0)), rand("float32", (2, 0))])
+    add(0, [rand("float32", (0,)), rand("float32", (0,))])
+    add(1, [T(rand("float32", (3, 2)), v_transpose([1, 0])),
+            T(rand("float32", (4, 6)), v_slice([3, 5], [-5, 0], [-2, -2])),
+            T(rand("float32", (1,)), v_bcast([2, 2]))])
+    add(0, [T(rand("int16", (2, 3)), v_transpose([1, 0])), rand("int16", (1, 2))])
+    # errors
+    add(0, [rand("float32", (2, 3)), rand("float32", (2, 2))], expect_error=True)
+    add(0, [rand("float32", (2, 3)), rand("float32", (2,))], expect_error=True)
+    add(2, [rand("float32", (2, 3)), rand("float32", (2, 3))], expect_error=True)
+    add(-3, [rand("float32", (2, 3)), rand("float32", (2, 3))], expect_error=True)
+    add(0, [rand("float32", ()), rand("float32", ())], expect_error=True)
+    return f
+
+
+def fam_composite():
+    f = Family("composite")
+    stab = arr([[1000.0, 1001.0, 999.0], [-INF, 0.0, 1.0], [-INF, -INF, 2.0],
+                [-1000.0, -1001.0, -1000.5]], "float32")
+    allinf = arr([[-INF, -INF], [0.0, 1.0]], "float32")
+    # softmax (precise=False)
+    for d in FLOATS:
+        f.add("softmax", {"axes": [-1]}, [rand(d, (2, 4), "small")])
+    x = rand("float32", (2, 3, 4))
+    for axes in (None, [0], [1], [0, 2], [-1, -2]):
+        f.add("softmax", {"axes": axes}, [x])
+    f.add("softmax", {"axes": [1]}, [stab])
+    f.add("softmax", {"axes": [1]}, [allinf])
+    f.add("softmax", {"axes": [0]}, [T(rand("float32", (3, 4)), v_transpose([1, 0]))])
+    f.add("softmax", {"axes": [-1]}, [rand("int32", (2, 3), "small")])
+    f.add("softmax", {"axes": [-1]}, [rand("bool", (2, 3))])
+    f.add("softmax", {"axes": None}, [rand("float32", ())])
+    f.add("softmax", {"axes": [-1]}, [rand("float32", (0, 3))])
+    f.add("softmax", {"axes": [0, 0]}, [rand("float32", (2, 3))], expect_error=True)
+    f.add("softmax", {"axes": [2]}, [rand("float32", (2, 3))], expect_error=True)
+    # logsumexp
+    for d in FLOATS:
+        f.add("logsumexp", {"axes": [-1], "keepdims": False}, [rand(d, (2, 4), "small")])
+    for axes, kd in ((None, False), (None, True), ([0], True), ([0, 2], False), ([-1], True)):
+        f.add("logsumexp", {"axes": axes, "keepdims": kd}, [x])
+    f.add("logsumexp", {"axes": [1], "keepdims": False}, [stab])
+    f.add("logsumexp", {"axes": [1], "keepdims": True}, [allinf])
+    f.add("logsumexp", {"axes": [1], "keepdims": False},
+          [arr([[INF, 1.0], [NAN, 0.0], [INF, -INF]], "float32")])
+    f.add("logsumexp", {"axes": [0], "keepdims": False},
+          [T(rand("float32", (2, 6)), v_slice([1, 5], [-3, 0], [-1, -2]))])
+    f.add("logsumexp", {"axes": None, "keepdims": False}, [rand("int8", (2, 3), "small")])
+    f.add("logsumexp", {"axes": None, "keepdims": False}, [rand("float32", ())])
+    f.add("logsumexp", {"axes": [1], "keepdims": False}, [rand("float32", (0, 3))])
+    f.add("logsumexp", {"axes": None, "keepdims": False}, [rand("float32", (0,))],
+          expect_error=True)
+    f.add("logsumexp", {"axes": [1, 1], "keepdims": False}, [rand("float32", (2, 3))],
+          expect_error=True)
+    # var
+    for d in FLOATS:
+        f.add("var", {"axes": None, "keepdims": False, "ddof": 0}, [rand(d, (2, 4), "small")])
+    for axes, kd, ddof in ((None, False, 1), ([0], True, 0), ([1, 2], False, 1),
+                           ([-1], True, 2), ([0, 1, 2], False, 0)):
+        f.add("var", {"axes": axes, "keepdims": kd, "ddof": ddof}, [x])
+    f.add("var", {"axes": [1], "keepdims": False, "ddof": 0}, [stab])
+    f.add("var", {"axes": None, "keepdims": False, "ddof": 2}, [arr([1.0, 2.0], "float32")])
+    f.add("var", {"axes": None, "keepdims": False, "ddof": 3}, [arr([1.0, 2.0], "float32")])
+    f.add("var", {"axes": [0], "keepdims": False, "ddof": 1},
+          [T(rand("float32", (3, 4)), v_transpose([1, 0]))])
+    f.add("var", {"axes": None, "keepdims": False, "ddof": 0}, [rand("int32", (2, 3))])
+    f.add("var", {"axes": None, "keepdims": False, "ddof": 0}, [rand("float32", ())])
+    f.add("var", {"axes": [0], "keepdims": False, "ddof": 0}, [rand("float32", (0, 2))])
+    f.add("var", {"axes": [3], "keepdims": False, "ddof": 0}, [rand("float32", (2, 3))],
+          expect_error=True)
+    return f
+
+
+FAMILIES = [fam_dtypes, fam_creation, fam_unary, fam_binary, fam_where_astype, fam_reduce,
+            fam_argreduce, fam_matmul, fam_shape, fam_concatenate, fam_composite]
+
+
+def main():
+    if mx.__version__ != EXPECTED_MLX:
+        sys.exit(f"golden/generate.py needs mlx=={EXPECTED_MLX}, found {mx.__version__}")
+    mx.set_default_device(mx.cpu)
+    total, total_bytes = 0, 0
+    rows = []
+    for make in FAMILIES:
+        fam = make()
+        path = fam.write()
+        size = os.path.getsize(path)
+        errs = sum(1 for c in fam.cases if c["error"] is not None)
+        rows.append((fam.name, len(fam.cases), errs, size))
+        total += len(fam.cases)
+        total_bytes += size
+    for name, n, errs, size in rows:
+        print(f"{name:14s} {n:5d} cases ({errs:3d} error cases)  {size / 1024:8.1f} KiB")
+    print(f"{'total':14s} {total:5d} cases                    {total_bytes / 1024:8.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()
