@@ -98,6 +98,20 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
         Primitive::Concatenate { axis } => backend.concatenate(x, *axis, out)?,
         Primitive::Copy => backend.copy(&x[0])?,
     };
+    // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
+    if one.shape() != &out.shape[..] || one.dtype != out.dtype {
+        return Err(Error::runtime(
+            primitive.name(),
+            format!(
+                "{} produced {:?} {} but inference gave {:?} {}",
+                backend.name(),
+                one.shape(),
+                one.dtype,
+                out.shape,
+                out.dtype
+            ),
+        ));
+    }
     Ok(vec![one])
 }
 

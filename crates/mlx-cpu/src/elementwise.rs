@@ -28,15 +28,32 @@ pub fn map1<T: Num, U: Num>(x: &ArrayData, f: impl Fn(T) -> U) -> ArrayData {
     finish::<U>(buf, shape)
 }
 
+/// One element broadcast everywhere (every stride 0), as a scalar operand is.
+fn is_splat(l: &mlx_ops::Layout) -> bool {
+    l.strides().iter().all(|&s| s == 0)
+}
+
 /// `out[i] = f(a[i], b[i])`.
 pub fn map2<T: Num, U: Num>(a: &ArrayData, b: &ArrayData, f: impl Fn(T, T) -> U) -> ArrayData {
     let (sa, sb) = (elems::<T>(a), elems::<T>(b));
     let (shape, n) = (a.layout.shape(), a.layout.size());
     let mut buf = alloc::<U>(n);
     let dst = elems_mut::<U>(&mut buf);
-    if a.layout.is_row_contiguous() && b.layout.is_row_contiguous() {
-        let (oa, ob) = (a.layout.offset(), b.layout.offset());
+    let (ca, cb) = (a.layout.is_row_contiguous(), b.layout.is_row_contiguous());
+    let (oa, ob) = (a.layout.offset(), b.layout.offset());
+    let (za, zb) = (is_splat(&a.layout), is_splat(&b.layout));
+    if ca && cb {
         for ((d, &x), &y) in dst.iter_mut().zip(&sa[oa..oa + n]).zip(&sb[ob..ob + n]) {
+            *d = f(x, y);
+        }
+    } else if ca && zb && n > 0 {
+        let y = sb[ob];
+        for (d, &x) in dst.iter_mut().zip(&sa[oa..oa + n]) {
+            *d = f(x, y);
+        }
+    } else if za && cb && n > 0 {
+        let x = sa[oa];
+        for (d, &y) in dst.iter_mut().zip(&sb[ob..ob + n]) {
             *d = f(x, y);
         }
     } else {
