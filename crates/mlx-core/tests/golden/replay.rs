@@ -128,7 +128,7 @@ fn build_input(id: &str, i: usize, spec: &Value, tensors: &HashMap<String, Store
     t.map(Input::T).or_else(|e| harness(format!("{name}: view {view} failed: {e}")))
 }
 
-fn tensor<'a>(xs: &'a [Input], i: usize) -> Step<&'a Tensor> {
+fn tensor(xs: &[Input], i: usize) -> Step<&Tensor> {
     match xs.get(i) {
         Some(Input::T(t)) => Ok(t),
         _ => harness(format!("input {i} must be a tensor")),
