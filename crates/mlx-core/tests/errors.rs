@@ -30,7 +30,7 @@ fn bad_axes() {
     assert!(err_text(mx::transpose(&f32s(&[2, 3]), [0, 0])).starts_with("[transpose]"));
     assert!(err_text(mx::squeeze(&f32s(&[2, 3]), 0)).starts_with("[squeeze]"));
     assert!(err_text(mx::expand_dims(&f32s(&[2, 3]), 5)).starts_with("[expand_dims]"));
-    assert!(err_text(mx::softmax(&f32s(&[2, 3]), 2)).starts_with("[max]"));
+    assert!(err_text(mx::softmax(&f32s(&[2, 3]), 2)).starts_with("[softmax]"));
 }
 
 #[test]

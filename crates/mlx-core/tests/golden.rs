@@ -10,6 +10,9 @@
 //! [`tolerance`] (NaN matches NaN, inf matches same-sign inf). An error case passes when our op
 //! returns `Err` at build or eval time. Every case runs under `catch_unwind`, so a panic is a
 //! failure of that case, not of the suite. Per-op counts go to `target/golden-report.json`.
+//!
+//! `GOLDEN_SHOW_ERRORS=1 cargo test -p mlx-core --test golden -- --nocapture` prints MLX's and
+//! our message for every error case, to review that errors fail for the right reason.
 
 #[path = "golden/data.rs"]
 mod data;
@@ -34,7 +37,7 @@ const MIN_CASES: usize = 300;
 /// The one tolerance table: `(rtol, atol)` for an output of `dtype` from `op`; `None` means
 /// exact (integers, bool). complex64 compares each component like float32.
 ///
-/// One exception, in MLX's favor of speed rather than accuracy: MLX 0.32.4's CPU backend
+/// One exception, where MLX trades accuracy for speed: MLX 0.32.4's CPU backend
 /// evaluates `exp` for every dtype, float64 included, with its float32 Cephes polynomial
 /// (`mlx/backend/cpu/simd/math.h`, `simd::exp`), so its float64 `exp` (and the ops built on it,
 /// softmax and logsumexp) is only float32-accurate (relative error ~1e-7), while ours is the

@@ -352,7 +352,7 @@ impl Primitive {
                 if perm.len() != x.shape.len() {
                     return Err(Error::invalid(
                         op,
-                        format!("Recived {} axes for array with {} dimensions.", perm.len(), x.shape.len()),
+                        format!("Received {} axes for array with {} dimensions.", perm.len(), x.shape.len()),
                     ));
                 }
                 let mut seen = vec![false; perm.len()];

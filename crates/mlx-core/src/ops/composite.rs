@@ -8,6 +8,7 @@ use crate::{add, astype, divide, exp, isinf, log, max, r#where, subtract, sum, T
 /// `log(sum(exp(x)))` over `axes`, stable for large inputs and rows of `-inf`.
 pub fn logsumexp(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
     let axes = axes.into();
+    axes.resolve("logsumexp", x.ndim())?;
     if x.size() == 0 {
         return Err(mlx_ops::Error::invalid("logsumexp", "Received empty array."));
     }
@@ -23,6 +24,7 @@ pub fn logsumexp(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Te
 /// `exp(x - max) / sum(exp(x - max))` over `axes` (`mx.softmax`).
 pub fn softmax(x: &Tensor, axes: impl Into<Axes>) -> Result<Tensor> {
     let axes = axes.into();
+    axes.resolve("softmax", x.ndim())?;
     let x = astype(x, x.dtype().to_inexact())?;
     let e = exp(&subtract(&x, &max(&x, axes.clone(), true)?)?)?;
     divide(&e, &sum(&e, axes, true)?)

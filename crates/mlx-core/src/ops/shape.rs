@@ -77,7 +77,7 @@ pub fn transpose(x: &Tensor, axes: impl Into<Axes>) -> Result<Tensor> {
             if a.len() != x.ndim() {
                 return Err(Error::invalid(
                     "transpose",
-                    format!("Recived {} axes for array with {} dimensions.", a.len(), x.ndim()),
+                    format!("Received {} axes for array with {} dimensions.", a.len(), x.ndim()),
                 ));
             }
             a.iter().map(|&i| normalize_axis("transpose", i, x.ndim())).collect::<Result<_>>()?

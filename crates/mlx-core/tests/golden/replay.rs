@@ -85,7 +85,9 @@ fn axes_of(v: &Value) -> Step<Axes> {
     }
 }
 
-/// A count or shape entry that must be non-negative for our `usize` API.
+/// A count or shape entry for our `usize` parameters. MLX takes signed sizes and rejects a
+/// negative one at run time (`zeros([2, -1])`, `linspace(num=-1)`, `eye(-1)`); our signatures
+/// cannot even express it, the type system rejects the call, so such an error case passes.
 fn size_of(v: i64, what: &str) -> Step<usize> {
     usize::try_from(v).map_err(|_| Outcome::TypeRejected(format!("{what} {v} is negative; our API takes usize")))
 }
