@@ -90,6 +90,50 @@ impl Tensor {
         Ok(Tensor::from_data(data, default_device()))
     }
 
+    /// An array of `shape` and `dtype` holding a copy of `bytes`: the elements in row-major order,
+    /// each in its little-endian storage form (bool one byte 0/1, complex64 two f32). This is the
+    /// form files hold, so loaders use it.
+    ///
+    /// # Errors
+    /// `[array]` when `bytes.len()` is not `size(shape) * dtype.size()` (or that overflows).
+    pub fn from_bytes(bytes: &[u8], shape: &[usize], dtype: Dtype) -> Result<Tensor> {
+        check_nbytes(bytes.len(), shape, dtype)?;
+        let mut buf = HostBuffer::from_bytes(bytes);
+        if dtype == Dtype::Bool {
+            // Stored bools are 0 or 1 (kernels rely on it); files may hold any nonzero byte.
+            buf.as_bytes_mut().iter_mut().for_each(|b| *b = (*b != 0) as u8);
+        }
+        let data = ArrayData::new(Arc::new(mlx_ops::Buffer::Host(buf)), Layout::contiguous(shape), dtype);
+        Ok(Tensor::from_data(data, default_device()))
+    }
+
+    /// An array of `shape` and `dtype` that views `buffer`'s bytes in place (no copy), as
+    /// `from_bytes` reads them. Used for memory-mapped files.
+    ///
+    /// # Errors
+    /// `[array]` when the byte count does not match, when the bytes do not start at a multiple of
+    /// the element size (kernels view them as typed slices), or, for bool, when a byte is not 0/1.
+    pub fn from_external(buffer: mlx_ops::ExternalBuffer, shape: &[usize], dtype: Dtype) -> Result<Tensor> {
+        check_nbytes(buffer.nbytes(), shape, dtype)?;
+        if !buffer.is_aligned_to(dtype.size()) {
+            return Err(Error::invalid("array", format!("External bytes are not aligned for {dtype}.")));
+        }
+        if dtype == Dtype::Bool && buffer.as_bytes().iter().any(|&b| b > 1) {
+            return Err(Error::invalid("array", "External bool bytes must be 0 or 1."));
+        }
+        let data = ArrayData::new(Arc::new(mlx_ops::Buffer::External(buffer)), Layout::contiguous(shape), dtype);
+        Ok(Tensor::from_data(data, default_device()))
+    }
+
+    /// The elements in row-major order as little-endian storage bytes (the inverse of
+    /// `from_bytes`), evaluating first.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        mlx_ops::dispatch_dtype!(self.dtype(), T => {
+            let v = self.to_vec::<T>()?;
+            Ok(bytemuck::cast_slice::<T, u8>(&v).to_vec())
+        })
+    }
+
     /// A 1-D array of `data`.
     pub fn from_vec<T: HostValue>(data: Vec<T>) -> Tensor {
         let n = data.len();
@@ -179,6 +223,18 @@ impl Tensor {
     }
 }
 
+/// Checks that `nbytes` is exactly the size of `shape` elements of `dtype`, without overflow.
+fn check_nbytes(nbytes: usize, shape: &[usize], dtype: Dtype) -> Result<()> {
+    let want = shape.iter().try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
+    if want != Some(nbytes) {
+        return Err(Error::invalid(
+            "array",
+            format!("{nbytes} bytes cannot hold shape {} of {dtype}.", mlx_ops::shape::fmt_shape(shape)),
+        ));
+    }
+    Ok(())
+}
+
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)
@@ -203,5 +259,21 @@ mod tests {
         assert_eq!(x.dtype(), Dtype::Bool);
         assert_eq!(x.to_vec::<bool>().unwrap(), vec![true, false]);
         assert!(x.to_vec::<f32>().is_err());
+    }
+
+    #[test]
+    fn bytes_round_trip_and_checks() {
+        let x = Tensor::from_bytes(&[0, 0, 128, 63, 0, 0, 0, 64], &[2], Dtype::Float32).unwrap();
+        assert_eq!(x.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+        assert_eq!(x.to_bytes().unwrap(), vec![0, 0, 128, 63, 0, 0, 0, 64]);
+        assert!(Tensor::from_bytes(&[0; 7], &[2], Dtype::Float32).is_err());
+        assert!(Tensor::from_bytes(&[], &[usize::MAX, 2], Dtype::Float32).is_err());
+        let b = Tensor::from_bytes(&[0, 7], &[2], Dtype::Bool).unwrap();
+        assert_eq!(b.to_vec::<bool>().unwrap(), vec![false, true]);
+        let owner: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(HostBuffer::from_bytes(&[9, 0, 0, 128, 63]));
+        let ext = mlx_ops::ExternalBuffer::new(owner.clone(), 1..5).unwrap();
+        assert!(Tensor::from_external(ext, &[1], Dtype::Float32).is_err(), "misaligned");
+        let ext = mlx_ops::ExternalBuffer::new(owner, 1..5).unwrap();
+        assert_eq!(Tensor::from_external(ext, &[4], Dtype::Uint8).unwrap().to_vec::<u8>().unwrap(), vec![0, 0, 128, 63]);
     }
 }

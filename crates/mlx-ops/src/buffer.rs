@@ -1,7 +1,9 @@
 //! Memory owned by realized arrays. A `Buffer` is an enum so device memory can join later;
 //! host buffers are 64-byte aligned and zero-initialized (so every byte is initialized and may be
 //! viewed as any plain-old-data element type). All live host bytes are counted for
-//! `active_memory()`.
+//! `active_memory()`. An [`ExternalBuffer`] borrows read-only bytes owned elsewhere (a
+//! memory-mapped file, a file read whole into one `HostBuffer`) so loaders can hand out arrays
+//! without copying; it is not counted again.
 
 use std::alloc::{self, Layout as AllocLayout};
 use std::ptr::NonNull;
@@ -93,21 +95,64 @@ impl Drop for HostBuffer {
     }
 }
 
+impl AsRef<[u8]> for HostBuffer {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+/// Read-only host bytes owned by someone else: a range of `owner`'s bytes, shared.
+///
+/// Kernels view a buffer's bytes as a slice of its element type, so whoever wraps bytes as an
+/// array of some dtype must make sure the range starts at a multiple of that dtype's alignment
+/// (see [`ExternalBuffer::is_aligned_to`]); `mlx_core::Tensor::from_external` checks it.
+pub struct ExternalBuffer {
+    owner: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>,
+    start: usize,
+    len: usize,
+}
+
+impl ExternalBuffer {
+    /// The bytes `range` of `owner`, or `None` when the range is not inside them.
+    pub fn new(owner: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>, range: std::ops::Range<usize>) -> Option<Self> {
+        let total = (*owner).as_ref().len();
+        if range.start > range.end || range.end > total {
+            return None;
+        }
+        Some(ExternalBuffer { owner, start: range.start, len: range.end - range.start })
+    }
+    pub fn nbytes(&self) -> usize {
+        self.len
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        // In bounds: checked in `new`, and the owner's bytes never change length.
+        (*self.owner).as_ref().get(self.start..self.start + self.len).unwrap_or(&[])
+    }
+    /// Whether the first byte's address is a multiple of `align`.
+    pub fn is_aligned_to(&self, align: usize) -> bool {
+        align == 0 || (self.as_bytes().as_ptr() as usize) % align == 0
+    }
+}
+
 /// Memory of one realized array.
 pub enum Buffer {
     Host(HostBuffer),
+    /// Read-only bytes owned elsewhere (memory-mapped files, loaded files); never donated.
+    External(ExternalBuffer),
 }
 
 impl Buffer {
     pub fn nbytes(&self) -> usize {
         match self {
             Buffer::Host(h) => h.nbytes(),
+            Buffer::External(e) => e.nbytes(),
         }
     }
     /// The bytes, when the memory is host-visible.
     pub fn host(&self) -> Option<&[u8]> {
         match self {
             Buffer::Host(h) => Some(h.as_bytes()),
+            Buffer::External(e) => Some(e.as_bytes()),
         }
     }
 }
@@ -124,5 +169,14 @@ mod tests {
         assert!(active_memory() >= 1000);
         let e = HostBuffer::zeroed(0);
         assert!(e.as_bytes().is_empty());
+    }
+
+    #[test]
+    fn external_ranges_are_checked() {
+        let owner: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync> = std::sync::Arc::new(HostBuffer::from_bytes(&[1, 2, 3, 4]));
+        assert!(ExternalBuffer::new(owner.clone(), 2..5).is_none());
+        let e = ExternalBuffer::new(owner, 1..3).unwrap();
+        assert_eq!(e.as_bytes(), &[2, 3]);
+        assert_eq!(Buffer::External(e).host(), Some(&[2u8, 3][..]));
     }
 }

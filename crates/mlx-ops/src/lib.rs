@@ -18,7 +18,7 @@ mod scalar;
 pub mod shape;
 
 pub use backend::{ArrayData, Backend};
-pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, HostBuffer};
+pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, ExternalBuffer, HostBuffer};
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
