@@ -11,9 +11,12 @@
 //! ```
 //!
 //! `mlx::core` is the whole op API (`use mlx::core as mx;` reads like Python's
-//! `import mlx.core as mx`); `mlx::prelude` brings the handle types and common functions.
+//! `import mlx.core as mx`); `mlx::io` reads and writes safetensors, npy/npz and gguf
+//! (`mlx::io::load`, `mlx::io::save_arrays`); `mlx::prelude` brings the handle types and common
+//! functions.
 
 pub use mlx_core as core;
+pub use mlx_io as io;
 
 /// The types and functions most programs use.
 pub mod prelude {
