@@ -17,6 +17,10 @@
 //! never a panic, an out-of-bounds read or a huge allocation. `tests/fuzz.rs` feeds random and
 //! mutated files to every parser to hold this.
 //!
+//! Memory: a loaded file is held in one buffer (a memory map for safetensors, one aligned read
+//! otherwise) that its arrays view in place where a tensor's bytes are aligned for its dtype; it
+//! is released when the last array from it is dropped. Arrays are realized (not lazy) leaves.
+//!
 //! Byte order: files are little-endian (npy may be big-endian and is swapped on read); this crate
 //! assumes a little-endian host.
 
@@ -209,12 +213,19 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8], op: &str) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| Error::invalid(op, format!("Failed to write {}: {e}", path.display())))
 }
 
-/// `size(shape) * itemsize` in bytes, or an error when it overflows.
+/// `size(shape) * itemsize` in bytes, or an error when the shape is absurd: the product of its
+/// dimensions (zeros counted as 1, so strides of an empty array cannot overflow either) times
+/// the item size must fit in `isize`.
 pub(crate) fn checked_nbytes(shape: &[usize], itemsize: usize, op: &str) -> Result<usize> {
-    shape
+    let bound = shape
         .iter()
-        .try_fold(itemsize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Error::invalid(op, format!("Shape {shape:?} is too large (its byte size overflows).")))
+        .try_fold(itemsize.max(1), |acc, &d| acc.checked_mul(d.max(1)))
+        .filter(|&b| b <= isize::MAX as usize);
+    if bound.is_none() {
+        return Err(Error::invalid(op, format!("Shape {shape:?} is too large (its byte size overflows).")));
+    }
+    // Bounded by `bound`, so no overflow.
+    Ok(shape.iter().product::<usize>() * itemsize)
 }
 
 /// The array of `shape`/`dtype` in `src[range]`: a zero-copy view when the bytes are aligned for

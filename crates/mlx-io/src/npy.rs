@@ -374,6 +374,7 @@ mod tests {
         assert!(err(&npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", &[0; 4])).contains("Unsupported descr"));
         assert!(err(&npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", &[])).contains("too large"));
         assert!(err(&npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", &[])).contains("too large"));
+        assert!(err(&npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776), }", &[])).contains("too large"));
         assert!(err(&npy("{'descr': '<f4', 'shape': (1,), }", &[0; 4])).contains("required"));
         assert!(err(&npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,)", &[0; 4])).contains("Malformed"));
         let mut v = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", &[0; 4]);
