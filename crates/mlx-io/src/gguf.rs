@@ -612,6 +612,18 @@ mod tests {
     }
 
     #[test]
+    fn version_2_reads_like_version_3() {
+        let a = Tensor::from_slice(&[0.5f32, -1.0], &[2]).unwrap();
+        let mut meta = Metadata::new();
+        meta.insert("k".into(), MetaValue::String("v".into()));
+        let mut bytes = to_bytes([("a", &a)], &meta).unwrap();
+        bytes[4] = 2;
+        let f = GgufFile::from_bytes(&bytes).unwrap();
+        assert_eq!((f.version, f.metadata.clone()), (2, meta));
+        assert_eq!(f.arrays().unwrap()["a"].to_vec::<f32>().unwrap(), vec![0.5, -1.0]);
+    }
+
+    #[test]
     fn save_rejects_unsupported_dtypes() {
         let t = Tensor::from_slice(&[true], &[1]).unwrap();
         assert_eq!(to_bytes([("t", &t)], &Metadata::new()).unwrap_err().to_string(), "[save_gguf] dtype bool is not supported");

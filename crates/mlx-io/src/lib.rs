@@ -5,7 +5,7 @@
 //! | --- | --- | --- |
 //! | `.npy` ([`npy`]) | every MLX dtype NumPy has, C and Fortran order, either byte order; bf16 as `<V2` like MLX | byte-identical to `mx.save` for row-contiguous arrays |
 //! | `.npz` ([`npz`]) | stored and deflated members, zip64 | stored (byte-identical to `mx.savez`) or deflated |
-//! | `.safetensors` ([`safetensors`]) | memory-mapped, zero-copy where aligned; all 14 dtypes incl. `C64`, `F64` | byte-identical to `mx.save_safetensors` |
+//! | `.safetensors` ([`safetensors`]) | memory-mapped, zero-copy where aligned, arrays made on request ([`SafetensorsFile`]); all 14 dtypes incl. `C64`, `F64` | byte-identical to `mx.save_safetensors` |
 //! | `.gguf` ([`gguf`]) | v2/v3, every metadata type; F32/F16/BF16/F64/I8-I64 tensors, Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 dequantized to f32 (raw blocks kept) | F32/F16/BF16/F64/I8-I64 + metadata |
 //!
 //! [`load`] and [`save`]/[`save_arrays`] pick the format from the file extension like `mx.load`
@@ -40,6 +40,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use gguf::{GgmlType, GgufFile, GgufTensor, MetaType, MetaValue};
+pub use safetensors::SafetensorsFile;
 use mlx_core::{Dtype, Error, Result, Tensor};
 use mlx_ops::{ExternalBuffer, HostBuffer};
 

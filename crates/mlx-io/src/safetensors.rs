@@ -58,29 +58,95 @@ struct Entry {
     range: std::ops::Range<usize>,
 }
 
+/// A safetensors file whose header has been validated; arrays are made on request (each a
+/// zero-copy view of the file where aligned), so opening a large checkpoint and taking a few
+/// tensors reads only those tensors' pages.
+pub struct SafetensorsFile {
+    entries: Vec<Entry>,
+    pub metadata: BTreeMap<String, String>,
+    src: Source,
+}
+
+impl SafetensorsFile {
+    /// Memory-maps and validates a `.safetensors` file.
+    ///
+    /// As with every memory-mapped reader, the file must not be truncated or rewritten by
+    /// another process while this or arrays made from it are alive; use
+    /// [`SafetensorsFile::from_bytes`] with `std::fs::read` to work on a copy instead.
+    ///
+    /// # Errors
+    /// `[load_safetensors]` when the file cannot be opened or is malformed.
+    pub fn open(path: impl AsRef<Path>) -> Result<SafetensorsFile> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| Error::invalid(LOAD, format!("Failed to open {}: {e}", path.display())))?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < 8 {
+            return SafetensorsFile::parse(crate::read_file(path, LOAD)?);
+        }
+        // SAFETY: `Mmap::map` is unsafe because the mapped bytes could change, or the file
+        // shrink, under us if another process writes it; we rely on the documented contract of
+        // this function (the file is not modified while its arrays live), as every mmap-based
+        // loader does. The map is read-only and every access to it goes through bounds-checked
+        // slices of `&[u8]`.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| Error::invalid(LOAD, format!("Failed to map {}: {e}", path.display())))?;
+        SafetensorsFile::parse(Arc::new(map))
+    }
+
+    /// Validates safetensors bytes in memory (copied once into an aligned buffer).
+    ///
+    /// # Errors
+    /// `[load_safetensors]` when the bytes are malformed.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SafetensorsFile> {
+        SafetensorsFile::parse(source_from_bytes(bytes))
+    }
+
+    fn parse(src: Source) -> Result<SafetensorsFile> {
+        let (entries, metadata) = parse_header((*src).as_ref())?;
+        Ok(SafetensorsFile { entries, metadata, src })
+    }
+
+    /// The tensor names, in header order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.name.as_str())
+    }
+
+    /// The dtype and shape of `name`, without making the array.
+    pub fn info(&self, name: &str) -> Option<(Dtype, &[usize])> {
+        self.entries.iter().find(|e| e.name == name).map(|e| (e.dtype, &e.shape[..]))
+    }
+
+    /// The array `name`.
+    ///
+    /// # Errors
+    /// `[load_safetensors]` when there is no such tensor.
+    pub fn tensor(&self, name: &str) -> Result<Tensor> {
+        let e = self.entries.iter().find(|e| e.name == name).ok_or_else(|| bad(format!("No tensor named '{name}'.")))?;
+        view_or_copy(&self.src, e.range.clone(), &e.shape, e.dtype, LOAD)
+    }
+
+    /// Every array, by name.
+    ///
+    /// # Errors
+    /// As [`SafetensorsFile::tensor`].
+    pub fn arrays(&self) -> Result<Arrays> {
+        let mut arrays = Arrays::new();
+        for e in &self.entries {
+            arrays.insert(e.name.clone(), view_or_copy(&self.src, e.range.clone(), &e.shape, e.dtype, LOAD)?);
+        }
+        Ok(arrays)
+    }
+}
+
 /// Loads a `.safetensors` file (`mx.load(path, return_metadata=True)`): the arrays and the
-/// string metadata. The file is memory-mapped; arrays view the mapping where aligned.
-///
-/// As with every memory-mapped reader, the file must not be truncated or rewritten by another
-/// process while arrays loaded from it are alive; use [`load_safetensors_bytes`] with
-/// `std::fs::read` to load a copy instead.
+/// string metadata. The file is memory-mapped (see [`SafetensorsFile::open`] for the contract);
+/// arrays view the mapping where aligned.
 ///
 /// # Errors
 /// `[load_safetensors]` when the file cannot be opened or is malformed.
 pub fn load_safetensors(path: impl AsRef<Path>) -> Result<(Arrays, BTreeMap<String, String>)> {
-    let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|e| Error::invalid(LOAD, format!("Failed to open {}: {e}", path.display())))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len < 8 {
-        return parse(&crate::read_file(path, LOAD)?);
-    }
-    // SAFETY: `Mmap::map` is unsafe because the mapped bytes could change, or the file shrink,
-    // under us if another process writes it; we rely on the documented contract of this function
-    // (the file is not modified while its arrays live), as every mmap-based loader does. The map
-    // is read-only and every access to it goes through bounds-checked slices of `&[u8]`.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::invalid(LOAD, format!("Failed to map {}: {e}", path.display())))?;
-    let src: Source = Arc::new(map);
-    parse(&src)
+    let f = SafetensorsFile::open(path)?;
+    Ok((f.arrays()?, f.metadata))
 }
 
 /// Loads safetensors from bytes in memory (copied once into an aligned buffer the arrays view).
@@ -88,22 +154,12 @@ pub fn load_safetensors(path: impl AsRef<Path>) -> Result<(Arrays, BTreeMap<Stri
 /// # Errors
 /// `[load_safetensors]` when the bytes are malformed.
 pub fn load_safetensors_bytes(bytes: &[u8]) -> Result<(Arrays, BTreeMap<String, String>)> {
-    parse(&source_from_bytes(bytes))
+    let f = SafetensorsFile::from_bytes(bytes)?;
+    Ok((f.arrays()?, f.metadata))
 }
 
 fn bad(msg: impl Into<String>) -> Error {
     Error::invalid(LOAD, msg)
-}
-
-fn parse(src: &Source) -> Result<(Arrays, BTreeMap<String, String>)> {
-    let bytes = (**src).as_ref();
-    let (entries, metadata) = parse_header(bytes)?;
-    let mut arrays = Arrays::new();
-    for e in entries {
-        let t = view_or_copy(src, e.range, &e.shape, e.dtype, LOAD)?;
-        arrays.insert(e.name, t);
-    }
-    Ok((arrays, metadata))
 }
 
 fn parse_header(bytes: &[u8]) -> Result<(Vec<Entry>, BTreeMap<String, String>)> {
@@ -279,6 +335,16 @@ mod tests {
         let (a, _) = load_safetensors_bytes(&file(h, &[9, 0, 0, 128, 63, 0, 5])).unwrap();
         assert_eq!(a["a"].to_vec::<f32>().unwrap(), vec![1.0]);
         assert_eq!(a["b"].to_vec::<bool>().unwrap(), vec![false, true]);
+    }
+
+    #[test]
+    fn file_gives_arrays_on_request() {
+        let t = Tensor::from_slice(&[1i16, 2, 3], &[3]).unwrap();
+        let f = SafetensorsFile::from_bytes(&to_bytes([("x", &t)], &BTreeMap::new()).unwrap()).unwrap();
+        assert_eq!(f.names().collect::<Vec<_>>(), vec!["x"]);
+        assert_eq!(f.info("x"), Some((Dtype::Int16, &[3usize][..])));
+        assert_eq!(f.tensor("x").unwrap().to_vec::<i16>().unwrap(), vec![1, 2, 3]);
+        assert!(f.tensor("y").unwrap_err().to_string().contains("No tensor named 'y'"));
     }
 
     #[test]
