@@ -9,7 +9,15 @@
 //! | `.gguf` ([`gguf`]) | v2/v3, every metadata type; F32/F16/BF16/F64/I8-I64 tensors, Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 dequantized to f32 (raw blocks kept) | F32/F16/BF16/F64/I8-I64 + metadata |
 //!
 //! [`load`] and [`save`]/[`save_arrays`] pick the format from the file extension like `mx.load`
-//! and `mx.save`.
+//! and `mx.save`; each format module also reads and writes bytes in memory.
+//!
+//! ```
+//! use mlx_core::Tensor;
+//! let a = Tensor::from_slice(&[1.0f32, 2.0], &[2]).unwrap();
+//! let bytes = mlx_io::safetensors::to_bytes([("a", &a)], &Default::default()).unwrap();
+//! let (arrays, _meta) = mlx_io::safetensors::load_safetensors_bytes(&bytes).unwrap();
+//! assert_eq!(arrays["a"].to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+//! ```
 //!
 //! Invariant, for every parser: input bytes are untrusted. Every length, count, offset and shape
 //! read from a file is checked (with overflow-checked arithmetic) against the bytes actually
@@ -40,7 +48,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use gguf::{GgmlType, GgufFile, GgufTensor, MetaType, MetaValue};
-pub use safetensors::SafetensorsFile;
+pub use gguf::{load_gguf, save_gguf};
+pub use npy::{load_npy, save_npy};
+pub use npz::load_npz;
+pub use safetensors::{load_safetensors, save_safetensors, SafetensorsFile};
 use mlx_core::{Dtype, Error, Result, Tensor};
 use mlx_ops::{ExternalBuffer, HostBuffer};
 
@@ -185,6 +196,26 @@ pub fn save_arrays<K: AsRef<str>, T: AsRef<Tensor>>(
         }
         Format::Gguf => gguf::save_gguf(path, arrays, metadata),
     }
+}
+
+/// Saves named arrays as an uncompressed `.npz` at exactly `path` (`mx.savez`; byte-identical
+/// to MLX's file when the arrays are given in the same order).
+///
+/// # Errors
+/// `[savez]` for a duplicate name or a write failure; any error evaluating the arrays.
+pub fn savez<K: AsRef<str>, T: AsRef<Tensor>>(path: impl AsRef<Path>, arrays: impl IntoIterator<Item = (K, T)>) -> Result<()> {
+    npz::save_npz(path, arrays, false)
+}
+
+/// Saves named arrays as a deflate-compressed `.npz` at exactly `path` (`mx.savez_compressed`).
+///
+/// # Errors
+/// As [`savez`].
+pub fn savez_compressed<K: AsRef<str>, T: AsRef<Tensor>>(
+    path: impl AsRef<Path>,
+    arrays: impl IntoIterator<Item = (K, T)>,
+) -> Result<()> {
+    npz::save_npz(path, arrays, true)
 }
 
 // ------------------------------------------------------------------------------------------
