@@ -134,3 +134,17 @@ fn every_truncation_of_every_seed_is_handled() {
         }
     }
 }
+
+#[test]
+fn every_single_bit_flip_of_every_seed_is_handled() {
+    for s in SEEDS {
+        let b = golden(s);
+        for i in 0..b.len() {
+            for bit in 0..8 {
+                let mut m = b.clone();
+                m[i] ^= 1 << bit;
+                all_parsers(&m);
+            }
+        }
+    }
+}
