@@ -3,7 +3,9 @@
 
 Requirements (pinned, as golden/generate.py): mlx[cpu]==0.32.4 and numpy.
 
-    python3 golden/generate_grad.py       # writes golden/cases/grad.safetensors, grad_vmap.safetensors
+    python3 golden/generate_grad.py       # writes golden/cases/grad/{grad,grad_vmap}.safetensors
+
+(A subdirectory: mlx-core's op replay reads every file directly in golden/cases.)
 
 Deterministic (fixed seed). Reuses generate.py's safetensors writer, storage conversion and
 read-back check; the file format is the same (metadata key "cases", tensors "<id>/in<i>",
@@ -268,6 +270,7 @@ def main():
     if mx.__version__ != G.EXPECTED_MLX:
         sys.exit(f"golden/generate_grad.py needs mlx=={G.EXPECTED_MLX}, found {mx.__version__}")
     mx.set_default_device(mx.cpu)
+    G.OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases", "grad")
     for make in (fam_grad, fam_vmap):
         fam = make()
         path = fam.write()

@@ -63,6 +63,7 @@ pub(crate) fn jvp_dyn(f: Fun, primals: &[Tensor], tangents: &[Tensor]) -> Result
     }
     let (inputs, outputs) = trace(f, primals)?;
     let out_tangents = forward(&inputs, tangents, &outputs)?;
+    mlx_core::graph::release(&outputs);
     Ok((outputs, out_tangents))
 }
 

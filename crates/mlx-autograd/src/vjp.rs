@@ -8,13 +8,16 @@
 //! gradient graph is built with ordinary ops, so it can itself be differentiated (grad of grad)
 //! or batched (vmap of grad).
 //!
+//! When the outermost transform is done, `mlx_core::graph::release` ends the trace's hold on the
+//! forward graph, so a loss the caller keeps does not pin its intermediates.
+//!
 //! Invariants: cotangents have their primal's shape; an input the outputs do not depend on gets
 //! zeros; a function's first output is the loss for `grad` and must be a scalar (0-d); its other
 //! outputs are auxiliary and carry no gradient.
 
 use std::collections::{BTreeMap, HashMap};
 
-use mlx_core::graph::{apply, TraceGuard};
+use mlx_core::graph::{apply, release, TraceGuard};
 use mlx_core::{Error, Primitive, Result, Tensor};
 
 use crate::rules;
@@ -112,6 +115,7 @@ pub(crate) fn vjp_dyn(f: Fun, primals: &[Tensor], cotangents: &[Tensor]) -> Resu
         }
     }
     let grads = backward(&inputs, &outputs, cotangents)?;
+    release(&outputs);
     Ok((outputs, grads))
 }
 
@@ -192,6 +196,7 @@ pub(crate) fn value_and_grad_dyn(f: Fun, argnums: &[usize], args: &[Tensor]) -> 
     }
     let seed = mlx_core::ones_like(loss)?;
     let grads = backward(&inputs, &outputs[..1], &[seed])?;
+    release(&outputs);
     Ok((outputs, grads))
 }
 

@@ -127,7 +127,7 @@ pub(crate) fn vmap_dyn(f: Fun, inputs: &[Tensor], in_axes: &[Option<i32>], out_a
             mapped.insert(key(o), (t, a));
         }
     }
-    outputs
+    let results = outputs
         .iter()
         .enumerate()
         .map(|(i, o)| {
@@ -141,7 +141,9 @@ pub(crate) fn vmap_dyn(f: Fun, inputs: &[Tensor], in_axes: &[Option<i32>], out_a
             let to = normalize(want, t.ndim(), t.shape(), "output")?;
             moveaxis(&t, ax, to)
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    mlx_core::graph::release(&outputs);
+    Ok(results)
 }
 
 /// `t` with a new leading axis of `size` (a broadcast view).

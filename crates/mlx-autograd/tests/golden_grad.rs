@@ -1,4 +1,4 @@
-//! Golden gradients from MLX: replays `golden/cases/grad.safetensors` (grad, jvp, vjp, grad of
+//! Golden gradients from MLX: replays `golden/cases/grad/grad.safetensors` (grad, jvp, vjp, grad of
 //! grad of named composite functions, float32 and float64) and `grad_vmap.safetensors` (vmap
 //! with in_axes/out_axes variants, vmap of grad, grad of vmap). Written by
 //! `golden/generate_grad.py`; each named function below mirrors its Python definition there.
@@ -233,7 +233,7 @@ fn compare(id: &str, got: &Tensor, want: &Tensor) -> std::result::Result<(), Str
 }
 
 fn case_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../golden/cases")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../golden/cases/grad")
 }
 
 fn axes_list(c: &Value, key: &str) -> Vec<Option<i32>> {

@@ -31,7 +31,7 @@ pub fn eval(outputs: &[&Tensor]) -> Result<()> {
         drop(in_data);
         drop(inputs);
         let _ = node.data.set(out);
-        if !node.keep_inputs {
+        if !node.keep_inputs.load(std::sync::atomic::Ordering::SeqCst) {
             drop(node.take_inputs());
         }
     }

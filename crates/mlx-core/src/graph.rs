@@ -7,12 +7,18 @@
 //!   their inputs after evaluation, so a transform can walk the graph of a function that called
 //!   `eval` or `item`. Outside any guard, evaluated nodes drop their inputs (flat memory).
 //!
+//! - Release: when the outermost transform is done with a traced graph, [`release`] clears the
+//!   flag on it (evaluated nodes drop their inputs now, the others when evaluated), so a result
+//!   the user keeps (a loss) does not pin the intermediates of its computation.
+//!
 //! Invariants: the tracing depth is per thread (transforms on different threads are
-//! independent); a node's `keep_inputs` flag is fixed when it is created. A leaf (host data) or a
-//! node created outside tracing and already evaluated reports no inputs: to a transform it is a
-//! constant.
+//! independent); a node's `keep_inputs` flag is set when it is created and only ever cleared. A
+//! leaf (host data) or an evaluated node without the flag reports no inputs: to a transform it
+//! is a constant.
 
 use std::cell::Cell;
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use mlx_ops::{Primitive, Result};
@@ -88,6 +94,28 @@ pub fn apply(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
     Tensor::from_primitive_multi(primitive, inputs)
 }
 
+/// Ends tracing's hold on the graph behind `roots`: every node reachable through nodes created
+/// while tracing stops keeping its inputs (an evaluated one drops them now). Call it when the
+/// outermost transform no longer needs the graph; does nothing while a transform traces on this
+/// thread (an enclosing transform still needs it).
+pub fn release(roots: &[Tensor]) {
+    if is_tracing() {
+        return;
+    }
+    let mut seen: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<Tensor> = roots.to_vec();
+    while let Some(t) = stack.pop() {
+        if !seen.insert(Arc::as_ptr(&t.node) as usize) || !t.node.keep_inputs.swap(false, Ordering::SeqCst) {
+            continue;
+        }
+        let inputs = t.node.inputs();
+        if t.node.data.get().is_some() {
+            drop(t.node.take_inputs());
+        }
+        stack.extend(inputs);
+    }
+}
+
 /// Identity of a node (stable while any handle to it is alive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(usize);
@@ -116,7 +144,7 @@ impl Tensor {
     }
     /// Whether evaluation keeps this node's inputs (it was created while tracing).
     pub fn keeps_inputs(&self) -> bool {
-        self.node.keep_inputs
+        self.node.keep_inputs.load(Ordering::SeqCst)
     }
 }
 
@@ -143,5 +171,8 @@ mod tests {
         assert_eq!(c.primitive().map(|p| p.name()), Some("exp"));
         assert_eq!(c.siblings().len(), 1);
         assert_eq!(c.node_id(), c.clone().node_id());
+        release(&[c.clone()]);
+        assert!(!c.keeps_inputs());
+        assert!(c.inputs().is_empty());
     }
 }

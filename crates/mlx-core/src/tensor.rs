@@ -5,6 +5,7 @@
 //! (`keep_inputs`, see [`crate::graph`]); dropping a long chain of nodes is iterative, never
 //! recursive.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use mlx_ops::{shape::size_of, ArrayData, Dtype, Error, HostBuffer, HostValue, Layout, Primitive, Result, Spec};
@@ -19,8 +20,9 @@ pub(crate) struct Node {
     pub(crate) inputs: Mutex<Vec<Tensor>>,
     pub(crate) data: OnceLock<Vec<ArrayData>>,
     /// Created while a transform traced: evaluation keeps the inputs so the transform can walk
-    /// the graph even if the traced function called `eval`/`item`.
-    pub(crate) keep_inputs: bool,
+    /// the graph even if the traced function called `eval`/`item`. Cleared by
+    /// [`crate::graph::release`] when the outermost transform is done.
+    pub(crate) keep_inputs: AtomicBool,
 }
 
 impl Node {
@@ -75,7 +77,7 @@ impl Tensor {
             device,
             inputs: Mutex::new(inputs),
             data: OnceLock::new(),
-            keep_inputs: crate::graph::is_tracing(),
+            keep_inputs: AtomicBool::new(crate::graph::is_tracing()),
         };
         let node = Arc::new(node);
         Ok((0..n).map(|output| Tensor { node: node.clone(), output }).collect())
@@ -87,7 +89,7 @@ impl Tensor {
         let cell = OnceLock::new();
         let _ = cell.set(vec![data]);
         let node =
-            Node { primitive: None, specs: vec![spec], device, inputs: Mutex::new(vec![]), data: cell, keep_inputs: false };
+            Node { primitive: None, specs: vec![spec], device, inputs: Mutex::new(vec![]), data: cell, keep_inputs: AtomicBool::new(false) };
         Tensor { node: Arc::new(node), output: 0 }
     }
 
