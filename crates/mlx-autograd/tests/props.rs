@@ -45,16 +45,18 @@ enum Kind {
     NoInputs,
 }
 
+type Fun = Box<dyn Fn(&[Tensor]) -> Result<Vec<Tensor>>>;
+
 /// A test instance: the function of the differentiable inputs, and the inputs.
 struct Setup {
     kind: Kind,
-    f: Box<dyn Fn(&[Tensor]) -> Result<Vec<Tensor>>>,
+    f: Fun,
     xs: Vec<Tensor>,
     /// Finite-difference tolerance (relative).
     tol: f64,
 }
 
-fn prim_fn(p: Primitive) -> Box<dyn Fn(&[Tensor]) -> Result<Vec<Tensor>>> {
+fn prim_fn(p: Primitive) -> Fun {
     Box::new(move |xs: &[Tensor]| apply(p.clone(), xs.to_vec()))
 }
 
@@ -149,7 +151,7 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
 }
 
 fn dot(a: &Tensor, b: &Tensor) -> f64 {
-    let p = mx::multiply(&mx::astype(a, Dtype::Float64).unwrap(), &mx::astype(b, Dtype::Float64).unwrap()).unwrap();
+    let p = mx::multiply(mx::astype(a, Dtype::Float64).unwrap(), mx::astype(b, Dtype::Float64).unwrap()).unwrap();
     mx::sum(&p, mx::Axes::All, false).unwrap().item::<f64>().unwrap()
 }
 

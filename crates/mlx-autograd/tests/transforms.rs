@@ -75,7 +75,7 @@ fn jvp_of_vjp_and_vjp_agree() {
     let x = t(&[0.5, -1.0], &[2]);
     // Hessian-vector product of sum(f) via jvp of the gradient.
     let g = move |a: &[Tensor]| Ok(tf::vjp(f, a, &[mx::ones(&[2], None)?])?.1);
-    let (_, hv) = tf::jvp(g, &[x.clone()], &[t(&[1.0, 1.0], &[2])]).unwrap();
+    let (_, hv) = tf::jvp(g, std::slice::from_ref(&x), &[t(&[1.0, 1.0], &[2])]).unwrap();
     // d2/dx2 x e^x = (x + 2) e^x
     let want: Vec<f32> = [0.5f32, -1.0].iter().map(|x| (x + 2.0) * x.exp()).collect();
     close(&v(&hv[0]), &want);
@@ -170,7 +170,7 @@ fn checkpoint_matches_plain_gradient() {
     let body = |a: &[Tensor]| Ok(vec![mx::exp(&mx::multiply(&a[0], &a[0])?)?]);
     let ck = tf::checkpoint(body);
     let x = t(&[0.3, -0.7], &[2]);
-    let g1 = tf::grad(move |a: &[Tensor]| Ok(vec![sum(&ck(a)?[0])?]), &[0])(&[x.clone()]).unwrap();
+    let g1 = tf::grad(move |a: &[Tensor]| Ok(vec![sum(&ck(a)?[0])?]), &[0])(std::slice::from_ref(&x)).unwrap();
     let g2 = tf::grad(move |a: &[Tensor]| Ok(vec![sum(&body(a)?[0])?]), &[0])(&[x]).unwrap();
     close(&v(&g1[0]), &v(&g2[0]));
 }
@@ -205,7 +205,7 @@ fn errors_are_clear() {
     let x = t(&[1.0, 2.0], &[2]);
     let e = tf::grad1(|x: &Tensor| mx::multiply(x, 2.0))(&x).unwrap_err();
     assert!(msg(e).starts_with("[value_and_grad] The function must return a scalar"));
-    let e = tf::grad(|a: &[Tensor]| Ok(vec![sum(&a[0])?]), &[3])(&[x.clone()]).unwrap_err();
+    let e = tf::grad(|a: &[Tensor]| Ok(vec![sum(&a[0])?]), &[3])(std::slice::from_ref(&x)).unwrap_err();
     assert_eq!(
         msg(e),
         "[grad] Can't compute the gradient of argument index 3 because the function is called with only 1 positional arguments."
@@ -218,15 +218,15 @@ fn errors_are_clear() {
     assert_eq!(msg(e), "[vmap] Inconsistent axis sizes: 3 and 4.");
     let e = tf::vmap1(|a: &Tensor| sum(a), 2, 0)(&mx::ones(&[2, 3], None).unwrap()).unwrap_err();
     assert_eq!(msg(e), "[vmap] Invalid vectorization axis 2 for array with shape (2,3)");
-    let e = tf::vjp(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[x.clone()], &[Tensor::scalar(1.0f32)]).unwrap_err();
+    let e = tf::vjp(|a: &[Tensor]| Ok(vec![a[0].clone()]), std::slice::from_ref(&x), &[Tensor::scalar(1.0f32)]).unwrap_err();
     assert_eq!(msg(e), "[vjp] Output shape (2) does not match cotangent shape ().");
-    let e = tf::vjp(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[x.clone()], &[]).unwrap_err();
+    let e = tf::vjp(|a: &[Tensor]| Ok(vec![a[0].clone()]), std::slice::from_ref(&x), &[]).unwrap_err();
     assert!(msg(e).starts_with("[vjp] Number of outputs"));
-    let e = tf::jvp(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[x.clone()], &[Tensor::scalar(1.0f32)]).unwrap_err();
+    let e = tf::jvp(|a: &[Tensor]| Ok(vec![a[0].clone()]), std::slice::from_ref(&x), &[Tensor::scalar(1.0f32)]).unwrap_err();
     assert!(msg(e).starts_with("[jvp] Primal shape (2)"));
-    let e = tf::vmap(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[Some(0)], &[0, 1])(&[x.clone()]).unwrap_err();
+    let e = tf::vmap(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[Some(0)], &[0, 1])(std::slice::from_ref(&x)).unwrap_err();
     assert!(msg(e).starts_with("[vmap] The number of out axes"));
-    let e = tf::vmap(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[None], &[0])(&[x.clone()]).unwrap_err();
+    let e = tf::vmap(|a: &[Tensor]| Ok(vec![a[0].clone()]), &[None], &[0])(std::slice::from_ref(&x)).unwrap_err();
     assert!(msg(e).starts_with("[vmap]"));
     // The function's own error comes through unchanged.
     let e = tf::grad1(|x: &Tensor| mx::reshape(x, &[3]))(&x).unwrap_err();
@@ -245,4 +245,52 @@ fn non_differentiable_primitives_give_zero_like_mlx() {
     // astype to int and back: the cotangent is cast through (MLX)
     let g = tf::grad1(|a: &Tensor| sum(&mx::astype(&mx::astype(a, mx::Dtype::Int32)?, mx::Dtype::Float32)?));
     assert_eq!(v(&g(&x).unwrap()), vec![1.0; 4]);
+}
+
+#[test]
+fn jvp_of_vmap_and_vmap_of_jvp() {
+    let f = |x: &Tensor| mx::multiply(&mx::exp(x)?, x);
+    let xs = t(&[0.0, 1.0, -1.0, 0.5], &[2, 2]);
+    let ones = mx::ones(&[2, 2], None).unwrap();
+    let want: Vec<f32> = v(&xs).iter().map(|x| (x + 1.0) * x.exp()).collect();
+    let vf = tf::vmap1(f, 0, 0);
+    let (_, tj) = tf::jvp(move |a: &[Tensor]| Ok(vec![vf(&a[0])?]), std::slice::from_ref(&xs), std::slice::from_ref(&ones)).unwrap();
+    close(&v(&tj[0]), &want);
+    let jf = |a: &[Tensor]| {
+        let (_, t) = tf::jvp(|b: &[Tensor]| Ok(vec![f(&b[0])?]), &a[..1], &a[1..])?;
+        Ok(t)
+    };
+    let out = tf::vmap(jf, &[Some(1), Some(1)], &[1])(&[xs, ones]).unwrap();
+    close(&v(&out[0]), &want);
+}
+
+#[test]
+fn vmap_over_an_empty_batch() {
+    let out = tf::vmap1(|r: &Tensor| sum(&mx::exp(r)?), 0, 0)(&mx::zeros(&[0, 3], None).unwrap()).unwrap();
+    assert_eq!(out.shape(), &[0]);
+}
+
+#[test]
+fn custom_function_rule_errors_are_reported() {
+    let f = tf::CustomFunction::new(|a: &[Tensor]| Ok(vec![mx::exp(&a[0])?])).with_vjp(|_p, _c, _o| Ok(vec![]));
+    let g = tf::grad1(move |x: &Tensor| sum(&f.call(std::slice::from_ref(x))?[0]));
+    let e = g(&t(&[1.0], &[1])).unwrap_err();
+    assert!(msg(e).starts_with("[custom_function] The vjp must return 1 arrays"));
+}
+
+#[test]
+fn gradient_of_an_integer_argument_is_integer_like_mlx() {
+    let x = Tensor::from_slice(&[1i32, 2], &[2]).unwrap();
+    let g = tf::grad1(|a: &Tensor| sum(a))(&x).unwrap();
+    assert_eq!(g.dtype(), mx::Dtype::Int32);
+    assert_eq!(g.to_vec::<i32>().unwrap(), vec![1, 1]);
+}
+
+#[test]
+fn nested_grad_inside_vmap_inside_grad() {
+    // d/dx sum_i (d/dx_i x_i^3) = sum 6 x_i, differentiated through vmap and an inner grad.
+    let inner = tf::vmap1(tf::grad1(|r: &Tensor| sum(&mx::multiply(&mx::square(r)?, r)?)), 0, 0);
+    let outer = tf::grad1(move |x: &Tensor| sum(&inner(x)?));
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    close(&v(&outer(&x).unwrap()), &[6.0, 12.0, 18.0, 24.0]);
 }

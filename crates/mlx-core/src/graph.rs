@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(c.primitive().map(|p| p.name()), Some("exp"));
         assert_eq!(c.siblings().len(), 1);
         assert_eq!(c.node_id(), c.clone().node_id());
-        release(&[c.clone()]);
+        release(std::slice::from_ref(&c));
         assert!(!c.keeps_inputs());
         assert!(c.inputs().is_empty());
     }

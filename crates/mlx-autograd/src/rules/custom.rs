@@ -112,5 +112,15 @@ pub(super) fn batch(
             format!("The vmap must return {num_outputs} arrays and as many axes."),
         ));
     }
+    for (o, a) in outs.iter().zip(&out_axes) {
+        if let Some(a) = a {
+            if *a >= o.ndim() {
+                return Err(Error::invalid(
+                    "custom_function",
+                    format!("The vmap returned batch axis {a} for an array with {} dimensions.", o.ndim()),
+                ));
+            }
+        }
+    }
     Ok((outs, out_axes))
 }

@@ -136,7 +136,7 @@ pub(super) fn concatenate_jvp(inputs: &[Tensor], axis: usize, tangents: &[Option
 pub(super) fn broadcast_batch(x: &Tensor, shape: &[usize], size: usize) -> Result<(Vec<Tensor>, Vec<Option<usize>>)> {
     let r = x.ndim() - 1;
     let mut s = vec![size];
-    s.extend(std::iter::repeat(1).take(shape.len() - r));
+    s.resize(1 + shape.len() - r, 1);
     s.extend_from_slice(&x.shape()[1..]);
     let x = reshape_to(x, &s)?;
     let mut target = vec![size];
