@@ -288,9 +288,20 @@ fn replay(file: &str, min_cases: usize) {
     let (cases, tensors) = read(&case_dir().join(file));
     assert!(cases.len() >= min_cases, "{file}: only {} cases", cases.len());
     let mut failures = vec![];
+    // Per-transform counts for tools/coverage.py (MLX function names).
+    let mut counts: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     for c in &cases {
         let id = c["id"].as_str().unwrap();
         let label = format!("{id} {} {}", c["kind"].as_str().unwrap(), c["fn"].as_str().unwrap());
+        let before = failures.len();
+        let ops: &[&str] = match c["kind"].as_str().unwrap() {
+            "grad" => &["grad", "value_and_grad"],
+            "grad2" => &["grad"],
+            "jvp" => &["jvp"],
+            "vjp" => &["vjp"],
+            "vmap" => &["vmap"],
+            _ => &["vmap", "grad"],
+        };
         match run_case(c, &tensors) {
             Ok(outs) => {
                 let n = c["outputs"].as_array().unwrap().len();
@@ -307,7 +318,23 @@ fn replay(file: &str, min_cases: usize) {
             }
             Err(e) => failures.push(format!("{label}: error {e}")),
         }
+        for op in ops {
+            let e = counts.entry(op).or_default();
+            if failures.len() == before {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
     }
+    let report: serde_json::Map<String, Value> = counts
+        .iter()
+        .map(|(k, (p, f))| (k.to_string(), serde_json::json!({"passed": p, "failed": f})))
+        .collect();
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
+    let stem = file.trim_end_matches(".safetensors");
+    let _ = std::fs::create_dir_all(&target);
+    let _ = std::fs::write(target.join(format!("golden-report-{stem}.json")), serde_json::json!({"ops": report}).to_string());
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     eprintln!("{file}: {} cases passed", cases.len());
 }
