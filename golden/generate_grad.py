@@ -96,6 +96,9 @@ F = {
     "softmax_weighted": lambda x: [mx.sum(mx.softmax(x, axis=-1) * mx.arange(4).astype(x.dtype))],
     "cube": lambda x: [mx.sum(x * x * x)],
     "exp_mul": lambda x: [mx.sum(mx.exp(x) * x)],
+    "stop_grad": lambda x, w: [mx.sum(x * mx.stop_gradient(x * w) + w * w)],
+    "checkpointed": lambda x, w: [mx.sum(mx.checkpoint(
+        lambda a, b: [mx.exp(mx.maximum(a @ b, 0.0) * 0.5)])(x, w)[0])],
     # non-scalar (jvp/vjp/vmap)
     "tanh_like": lambda x: [(mx.exp(x) - mx.exp(-x)) / (mx.exp(x) + mx.exp(-x))],
     "two_out": lambda a, b: [a * b, mx.sum(a, axis=0) + mx.max(b, axis=0)],
@@ -198,6 +201,8 @@ def fam_grad():
         grad_case(f, "softmax_weighted", [rand(d, (3, 4))], (0,))
         grad_case(f, "exp_mul", [rand(d, (2, 3))], (0,))
         grad_case(f, "cube", [rand(d, (4,))], (0,))
+        grad_case(f, "stop_grad", [rand(d, (2, 3)), rand(d, (2, 3))], (0, 1))
+        grad_case(f, "checkpointed", [rand(d, (2, 3)), rand(d, (3, 4))], (0, 1))
         # argnums order
         grad_case(f, "mlp", [rand(d, (3, 5)), rand(d, (5,)), rand(d, (5, 2)), rand(d, (2,)), rand(d, (4, 3))],
                   (4, 0))
