@@ -2,7 +2,8 @@
 //!
 //! - Reverse mode: [`vjp`], [`grad`], [`value_and_grad`] (argnums; extra outputs are auxiliary,
 //!   MLX's `has_aux`), single-tensor forms [`grad1`], [`value_and_grad1`], and parameter trees
-//!   ([`Tree`], [`value_and_grad_tree`], [`grad_tree`]).
+//!   ([`Tree`], [`value_and_grad_tree`], [`grad_tree`], and for training loops
+//!   [`value_and_grad_params`]: `f(params, batch)`).
 //! - Forward mode: [`jvp`].
 //! - Vectorization: [`vmap`] / [`vmap1`] with `in_axes` / `out_axes`.
 //! - [`CustomFunction`] (user vjp/jvp/vmap), [`checkpoint`], and `mlx_core::stop_gradient`.
@@ -39,6 +40,7 @@ pub use custom::{checkpoint, CustomFunction};
 pub use jvp::jvp;
 pub use mlx_core::stop_gradient;
 pub use vjp::{
-    grad, grad1, grad_tree, value_and_grad, value_and_grad1, value_and_grad_tree, value_and_grad_tree_aux, vjp, Tree,
+    grad, grad1, grad_tree, value_and_grad, value_and_grad1, value_and_grad_params, value_and_grad_tree,
+    value_and_grad_tree_aux, vjp, Tree,
 };
 pub use vmap::{vmap, vmap1};

@@ -269,24 +269,50 @@ where
     f(&tree)
 }
 
+/// The training-loop form: `f(params, inputs)` returns `vec![loss, aux...]`; the result is
+/// (all outputs, gradient tree of `params` with the same names). `inputs` (a batch, targets)
+/// are passed per call and not differentiated.
+///
+/// ```
+/// use mlx_core::{self as mx, Tensor};
+/// use mlx_autograd::Tree;
+/// let mut p = Tree::new();
+/// p.insert("w".into(), Tensor::from_slice(&[2.0f32], &[1]).unwrap());
+/// let step = mlx_autograd::value_and_grad_params(|p: &Tree, b: &[Tensor]| {
+///     Ok(vec![mx::sum(&mx::square(&mx::subtract(&mx::multiply(&p["w"], &b[0])?, &b[1])?)?, mx::Axes::All, false)?])
+/// });
+/// let x = Tensor::from_slice(&[1.0f32, 2.0], &[2]).unwrap();
+/// let y = Tensor::from_slice(&[1.0f32, 2.0], &[2]).unwrap();
+/// let (out, g) = step(&p, &[x, y]).unwrap();
+/// assert_eq!(out[0].item::<f32>().unwrap(), 5.0); // (2-1)^2 + (4-2)^2
+/// assert_eq!(g["w"].to_vec::<f32>().unwrap(), vec![10.0]); // 2*1*1 + 2*2*2
+/// ```
+pub fn value_and_grad_params<F>(f: F) -> impl Fn(&Tree, &[Tensor]) -> Result<(Vec<Tensor>, Tree)>
+where
+    F: Fn(&Tree, &[Tensor]) -> Result<Vec<Tensor>>,
+{
+    move |params: &Tree, inputs: &[Tensor]| {
+        let keys: Vec<String> = params.keys().cloned().collect();
+        let values: Vec<Tensor> = params.values().cloned().collect();
+        if keys.is_empty() {
+            let outputs = f(params, inputs)?;
+            return Ok((outputs, Tree::new()));
+        }
+        let argnums: Vec<usize> = (0..keys.len()).collect();
+        let g = |xs: &[Tensor]| tree_call(&|t: &Tree| f(t, inputs), &keys, xs);
+        let (outputs, grads) = value_and_grad_dyn(&g, &argnums, &values)?;
+        Ok((outputs, keys.into_iter().zip(grads).collect()))
+    }
+}
+
 /// `value_and_grad` over a parameter tree with auxiliary outputs: `f` returns `vec![loss,
 /// aux...]`; the result is (all outputs, gradient tree with the same names).
 pub fn value_and_grad_tree_aux<F>(f: F) -> impl Fn(&Tree) -> Result<(Vec<Tensor>, Tree)>
 where
     F: Fn(&Tree) -> Result<Vec<Tensor>>,
 {
-    move |params: &Tree| {
-        let keys: Vec<String> = params.keys().cloned().collect();
-        let values: Vec<Tensor> = params.values().cloned().collect();
-        if keys.is_empty() {
-            let outputs = f(params)?;
-            return Ok((outputs, Tree::new()));
-        }
-        let argnums: Vec<usize> = (0..keys.len()).collect();
-        let g = |xs: &[Tensor]| tree_call(&f, &keys, xs);
-        let (outputs, grads) = value_and_grad_dyn(&g, &argnums, &values)?;
-        Ok((outputs, keys.into_iter().zip(grads).collect()))
-    }
+    let inner = value_and_grad_params(move |p: &Tree, _: &[Tensor]| f(p));
+    move |params: &Tree| inner(params, &[])
 }
 
 /// `value_and_grad` over a parameter tree: (loss, gradient tree with the same names).

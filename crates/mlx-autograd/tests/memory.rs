@@ -1,4 +1,4 @@
-//! A 10,000-step gradient-descent loop (linear regression through `value_and_grad_tree`) runs in
+//! A 10,000-step gradient-descent loop (linear regression through `value_and_grad_params`) runs in
 //! flat memory: nothing of one step's graph outlives the next. Alone in its test binary because
 //! `active_memory()` is process-wide.
 
@@ -28,14 +28,16 @@ fn ten_thousand_step_training_loop_runs_in_flat_memory() {
     let mut params = tf::Tree::new();
     params.insert("linear.weight".into(), mx::zeros(&[3, 1], None).unwrap());
     params.insert("linear.bias".into(), mx::zeros(&[1], None).unwrap());
-    let vg = tf::value_and_grad_tree(move |p: &tf::Tree| {
-        let pred = mx::add(&mx::matmul(&x, &p["linear.weight"])?, &p["linear.bias"])?;
-        mx::mean(&mx::square(&mx::subtract(&pred, &y)?)?, Axes::All, false)
+    let vg = tf::value_and_grad_params(|p: &tf::Tree, batch: &[Tensor]| {
+        let pred = mx::add(&mx::matmul(&batch[0], &p["linear.weight"])?, &p["linear.bias"])?;
+        Ok(vec![mx::mean(&mx::square(&mx::subtract(&pred, &batch[1])?)?, Axes::All, false)?])
     });
+    let batch = [x, y];
     let mut samples = vec![];
     let mut loss = Tensor::scalar(0.0f32);
     for step in 0..10_000 {
-        let (l, grads) = vg(&params).unwrap();
+        let (mut outs, grads) = vg(&params, &batch).unwrap();
+        let l = outs.remove(0);
         params = params
             .iter()
             .map(|(k, p)| (k.clone(), mx::subtract(p, &mx::multiply(&grads[k], 0.1f32).unwrap()).unwrap()))
