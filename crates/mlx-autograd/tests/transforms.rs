@@ -294,3 +294,38 @@ fn nested_grad_inside_vmap_inside_grad() {
     let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
     close(&v(&outer(&x).unwrap()), &[6.0, 12.0, 18.0, 24.0]);
 }
+
+#[test]
+fn checkpoint_does_not_keep_its_intermediates() {
+    use std::sync::{Arc, Mutex};
+    let flags = Arc::new(Mutex::new(vec![]));
+    let ck = tf::checkpoint(|a: &[Tensor]| Ok(vec![mx::exp(&mx::exp(&a[0])?)?]));
+    let f2 = flags.clone();
+    let g = tf::grad1(move |x: &Tensor| {
+        let out = ck(std::slice::from_ref(x))?.remove(0);
+        // The custom node keeps its inputs (the transform walks it); the forward output behind
+        // it was built without tracing, so its own graph is freed once evaluated.
+        let fwd = out.inputs()[1].clone();
+        f2.lock().unwrap().extend([out.keeps_inputs(), fwd.keeps_inputs()]);
+        sum(&out)
+    });
+    let x = t(&[0.1, 0.2], &[2]);
+    let want: Vec<f32> = [0.1f32, 0.2].iter().map(|x| (x.exp()).exp() * x.exp()).collect();
+    close(&v(&g(&x).unwrap()), &want);
+    assert_eq!(*flags.lock().unwrap(), vec![true, false]);
+}
+
+#[test]
+fn eval_inside_a_vmapped_function() {
+    let f = tf::vmap1(
+        |r: &Tensor| {
+            let s = sum(r)?;
+            let _ = s.item::<f32>()?; // the placeholder holds the first row: evaluation works
+            mx::multiply(r, &s)
+        },
+        0,
+        0,
+    );
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    assert_eq!(v(&f(&x).unwrap()), vec![3.0, 6.0, 21.0, 28.0]);
+}
