@@ -15,6 +15,8 @@ use crate::walk::{active_nodes, edges, key, Key};
 
 /// Tangents of `outputs` given tangents of `sources` (graph already traced).
 pub(crate) fn forward(sources: &[Tensor], tangents: &[Tensor], outputs: &[Tensor]) -> Result<Vec<Tensor>> {
+    // Rules may run transforms (custom functions): their release must wait.
+    let _hold = mlx_core::graph::hold_graphs();
     let (order, _) = active_nodes(sources, outputs);
     let mut tans: HashMap<Key, Tensor> = HashMap::new();
     for (s, t) in sources.iter().zip(tangents) {

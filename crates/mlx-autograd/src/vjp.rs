@@ -51,6 +51,8 @@ fn accumulate(map: &mut HashMap<Key, Tensor>, k: Key, ct: Tensor) -> Result<()> 
 
 /// Cotangents of `sources` given cotangents of `outputs` (graph already traced).
 pub(crate) fn backward(sources: &[Tensor], outputs: &[Tensor], cotangents: &[Tensor]) -> Result<Vec<Tensor>> {
+    // Rules may run transforms (custom functions, checkpoint): their release must wait.
+    let _hold = mlx_core::graph::hold_graphs();
     let (order, active) = active_nodes(sources, outputs);
     let source_ids: std::collections::HashSet<_> = sources.iter().map(|s| s.node_id()).collect();
     let mut cts: HashMap<Key, Tensor> = HashMap::new();

@@ -111,6 +111,8 @@ pub(crate) fn vmap_dyn(f: Fun, inputs: &[Tensor], in_axes: &[Option<i32>], out_a
             ),
         ));
     }
+    // Rules may run transforms (custom functions): their release must wait.
+    let hold = mlx_core::graph::hold_graphs();
     let source_nodes: Vec<Tensor> = sources.iter().map(|(p, _, _)| p.clone()).collect();
     let (order, _) = active_nodes(&source_nodes, &outputs);
     let mut mapped: HashMap<Key, (Tensor, Option<usize>)> = HashMap::new();
@@ -142,6 +144,7 @@ pub(crate) fn vmap_dyn(f: Fun, inputs: &[Tensor], in_axes: &[Option<i32>], out_a
             moveaxis(&t, ax, to)
         })
         .collect::<Result<Vec<_>>>()?;
+    drop(hold);
     mlx_core::graph::release(&outputs);
     Ok(results)
 }

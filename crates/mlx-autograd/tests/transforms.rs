@@ -329,3 +329,25 @@ fn eval_inside_a_vmapped_function() {
     let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
     assert_eq!(v(&f(&x).unwrap()), vec![3.0, 6.0, 21.0, 28.0]);
 }
+
+#[test]
+fn a_transform_inside_a_checkpoint_inside_a_transform() {
+    // The inner grad finishes while the outer one is paused (checkpoint's forward): it must not
+    // release the outer trace's graph, even when everything is evaluated on the way.
+    let ck = tf::checkpoint(|a: &[Tensor]| {
+        let inner = tf::grad1(|y: &Tensor| sum(&mx::multiply(&mx::square(y)?, y)?)); // 3 y^2
+        let g = inner(&a[0])?;
+        g.eval()?;
+        Ok(vec![g])
+    });
+    let outer = tf::grad1(move |x: &Tensor| {
+        let y = mx::exp(x)?; // y = e^x, evaluated inside the outer trace
+        y.eval()?;
+        let out = sum(&ck(&[y])?[0])?; // sum 3 e^{2x}
+        out.eval()?;
+        Ok(out)
+    });
+    let x = t(&[0.0, 0.5], &[2]);
+    let want: Vec<f32> = [0.0f32, 0.5].iter().map(|x| 6.0 * (2.0 * x).exp()).collect();
+    close(&v(&outer(&x).unwrap()), &want);
+}

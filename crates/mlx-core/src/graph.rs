@@ -9,7 +9,9 @@
 //!
 //! - Release: when the outermost transform is done with a traced graph, [`release`] clears the
 //!   flag on it (evaluated nodes drop their inputs now, the others when evaluated), so a result
-//!   the user keeps (a loss) does not pin the intermediates of its computation.
+//!   the user keeps (a loss) does not pin the intermediates of its computation. It is a no-op
+//!   while any trace on the thread is active or paused, or a transform holds its graph
+//!   ([`hold_graphs`], while walking it: rules may run nested transforms).
 //!
 //! Invariants: the tracing depth is per thread (transforms on different threads are
 //! independent); a node's `keep_inputs` flag is set when it is created and only ever cleared. A
@@ -27,6 +29,10 @@ use crate::Tensor;
 
 thread_local! {
     static TRACE_DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// Holds on traced graphs other than tracing itself: pauses (see [`pause_tracing`]) that
+    /// suspended an active trace, and [`hold_graphs`] guards (a transform walking its graph).
+    /// While any is alive, [`release`] does nothing.
+    static HOLDS: Cell<usize> = const { Cell::new(0) };
 }
 
 /// While alive, nodes created on this thread keep their inputs after evaluation. Nests.
@@ -65,12 +71,38 @@ pub struct PauseGuard {
 /// Suspends tracing on this thread until the returned guard drops.
 pub fn pause_tracing() -> PauseGuard {
     let saved = TRACE_DEPTH.with(|d| d.replace(0));
+    if saved > 0 {
+        HOLDS.with(|p| p.set(p.get() + 1));
+    }
     PauseGuard { saved, _not_send: std::marker::PhantomData }
 }
 
 impl Drop for PauseGuard {
     fn drop(&mut self) {
         TRACE_DEPTH.with(|d| d.set(self.saved));
+        if self.saved > 0 {
+            HOLDS.with(|p| p.set(p.get().saturating_sub(1)));
+        }
+    }
+}
+
+/// While alive, [`release`] does nothing on this thread: for a transform walking a traced graph
+/// after its trace ended (a rule may run another transform, whose release must not touch the
+/// graph being walked).
+#[must_use = "the hold ends when the guard is dropped"]
+pub struct HoldGuard {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// Blocks [`release`] on this thread until the returned guard drops. Nests.
+pub fn hold_graphs() -> HoldGuard {
+    HOLDS.with(|p| p.set(p.get() + 1));
+    HoldGuard { _not_send: std::marker::PhantomData }
+}
+
+impl Drop for HoldGuard {
+    fn drop(&mut self) {
+        HOLDS.with(|p| p.set(p.get().saturating_sub(1)));
     }
 }
 
@@ -97,9 +129,9 @@ pub fn apply(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
 /// Ends tracing's hold on the graph behind `roots`: every node reachable through nodes created
 /// while tracing stops keeping its inputs (an evaluated one drops them now). Call it when the
 /// outermost transform no longer needs the graph; does nothing while a transform traces on this
-/// thread (an enclosing transform still needs it).
+/// thread, even a paused one, or walks a graph ([`hold_graphs`]): it still needs it.
 pub fn release(roots: &[Tensor]) {
-    if is_tracing() {
+    if is_tracing() || HOLDS.with(|p| p.get() > 0) {
         return;
     }
     let mut seen: HashSet<usize> = HashSet::new();
