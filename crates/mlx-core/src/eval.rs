@@ -2,8 +2,9 @@
 //! search (no recursion, so million-node chains are fine), then runs each node once on its
 //! device's backend. View primitives are layout arithmetic done here; backends never see them.
 //! After a node runs it drops its inputs, so intermediates are freed as soon as their last
-//! consumer has run (except nodes built while a transform traced, which keep them). Two threads may evaluate overlapping graphs: a node's data is set once, and
-//! a node without data always still has its inputs.
+//! consumer has run (except nodes built while a transform traced, which keep them until
+//! `graph::release`). Two threads may evaluate overlapping graphs: a node's data is set once,
+//! and a node without data always still has its inputs.
 
 use std::collections::HashSet;
 use std::sync::Arc;
