@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write COVERAGE.md: every public MLX function and how far the Rust port covers it.
 
-    python3 tools/coverage.py            # runs `cargo test -p mlx-core --test golden` first
+    python3 tools/coverage.py            # runs the golden replays (mlx-core, mlx-autograd) first
     python3 tools/coverage.py --no-run   # only reads an existing target/golden-report.json
 
 The function list comes from the installed MLX (`pip install 'mlx[cpu]==0.32.4'`):
@@ -11,13 +11,16 @@ mlx.core.fast.  Each is marked
 
   conformance-tested  the golden report has the op with passed > 0 and failed == 0
                       (report keys of submodule ops are prefixed: "random.uniform")
-  implemented         `pub fn <name>(` or `pub fn <name><` exists in crates/mlx-core/src (or crates/mlx-io/src)
+  implemented         `pub fn <name>(` or `pub fn <name><` exists in crates/mlx-core/src
+                      or crates/mlx-autograd/src (the transforms) or crates/mlx-io/src (load/save)
                       (see `is_implemented`; submodule functions are looked up in files
                       under a directory named like the submodule or in `<submodule>.rs`)
   missing             otherwise
 
 The golden report (written by the Rust golden test) looks like
     {"ops": {"add": {"passed": 12, "failed": 0}, "random.uniform": {...}, ...}}
+Reports `target/golden-report-*.json` (mlx-autograd's gradient/vmap replay: grad, vjp, ...)
+are merged into it.
 """
 
 import argparse
@@ -30,8 +33,8 @@ import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "crates", "mlx-core", "src")
-# Crates whose functions are part of `mlx.core` in Python (mx.load, mx.save_safetensors, ...).
-EXTRA_CORE_SRC = [os.path.join(ROOT, "crates", "mlx-io", "src")]
+# Further crates whose public functions count for mlx.core (the transforms).
+EXTRA_SRC = [os.path.join(ROOT, "crates", "mlx-autograd", "src"), os.path.join(ROOT, "crates", "mlx-io", "src")]
 DEFAULT_REPORT = os.path.join(ROOT, "target", "golden-report.json")
 OUT = os.path.join(ROOT, "COVERAGE.md")
 SUBMODULES = ["random", "linalg", "fft", "fast"]
@@ -66,19 +69,14 @@ def mlx_functions():
 def rust_sources():
     """{module key: concatenated text of the .rs files that may define its functions}."""
     files = []
-    for dirpath, _, filenames in os.walk(SRC):
-        for fn in filenames:
-            if fn.endswith(".rs"):
-                files.append(os.path.join(dirpath, fn))
-    texts = {key: [] for key in [""] + SUBMODULES}
-    for extra in EXTRA_CORE_SRC:
-        for dirpath, _, filenames in os.walk(extra):
-            for fn in sorted(filenames):
+    for root in [SRC] + [d for d in EXTRA_SRC if os.path.isdir(d)]:
+        for dirpath, _, filenames in os.walk(root):
+            for fn in filenames:
                 if fn.endswith(".rs"):
-                    with open(os.path.join(dirpath, fn), encoding="utf-8", errors="replace") as f:
-                        texts[""].append(f.read())
-    for path in sorted(files):
-        rel = os.path.relpath(path, SRC).replace(os.sep, "/")
+                    files.append((root, os.path.join(dirpath, fn)))
+    texts = {key: [] for key in [""] + SUBMODULES}
+    for root, path in sorted(files):
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
         parts = rel[: -len(".rs")].split("/")
         owner = next((s for s in SUBMODULES if s in parts), "")
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -97,16 +95,17 @@ def is_implemented(name, source_text):
 
 
 def run_golden_tests():
-    cmd = ["cargo", "test", "-p", "mlx-core", "--test", "golden"]
-    print("running:", " ".join(cmd), file=sys.stderr)
-    try:
-        rc = subprocess.call(cmd, cwd=ROOT)
-    except FileNotFoundError:
-        print("warning: cargo not found; using any existing report", file=sys.stderr)
-        return
-    if rc != 0:
-        print(f"warning: golden tests exited with status {rc}; using the report as written",
-              file=sys.stderr)
+    for cmd in (["cargo", "test", "-p", "mlx-core", "--test", "golden"],
+                ["cargo", "test", "-p", "mlx-autograd", "--test", "golden_grad"]):
+        print("running:", " ".join(cmd), file=sys.stderr)
+        try:
+            rc = subprocess.call(cmd, cwd=ROOT)
+        except FileNotFoundError:
+            print("warning: cargo not found; using any existing report", file=sys.stderr)
+            return
+        if rc != 0:
+            print(f"warning: golden tests exited with status {rc}; using the report as written",
+                  file=sys.stderr)
 
 
 def load_report(path):
@@ -137,6 +136,14 @@ def main():
     if not args.no_run:
         run_golden_tests()
     report = load_report(args.report)
+    target = os.path.dirname(args.report)
+    if os.path.isdir(target):
+        for fn in sorted(os.listdir(target)):
+            if fn.startswith("golden-report-") and fn.endswith(".json"):
+                for k, v in load_report(os.path.join(target, fn)).items():
+                    e = report.setdefault(k, {"passed": 0, "failed": 0})
+                    e["passed"] = e.get("passed", 0) + v.get("passed", 0)
+                    e["failed"] = e.get("failed", 0) + v.get("failed", 0)
     version, funcs = mlx_functions()
     sources = rust_sources() if os.path.isdir(SRC) else {k: "" for k in [""] + SUBMODULES}
 
@@ -164,7 +171,8 @@ def main():
         f"Generated by `python3 tools/coverage.py` against MLX {version} (installed Python package).",
         "Status: `conformance-tested` = passes the golden conformance cases "
         "(`target/golden-report.json`, passed > 0 and failed == 0); `implemented` = a "
-        "`pub fn` of that name exists in `crates/mlx-core/src` (or `crates/mlx-io/src`) but is not conformance-tested; "
+        "`pub fn` of that name exists in `crates/mlx-core/src` (or `crates/mlx-autograd/src`) but is "
+        "not conformance-tested; "
         "`missing` = neither.",
         "",
         f"covered: {counts['conformance-tested']}/{total}",

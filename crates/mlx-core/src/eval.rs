@@ -2,8 +2,9 @@
 //! search (no recursion, so million-node chains are fine), then runs each node once on its
 //! device's backend. View primitives are layout arithmetic done here; backends never see them.
 //! After a node runs it drops its inputs, so intermediates are freed as soon as their last
-//! consumer has run. Two threads may evaluate overlapping graphs: a node's data is set once, and
-//! a node without data always still has its inputs.
+//! consumer has run (except nodes built while a transform traced, which keep them until
+//! `graph::release`). Two threads may evaluate overlapping graphs: a node's data is set once,
+//! and a node without data always still has its inputs.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -31,7 +32,9 @@ pub fn eval(outputs: &[&Tensor]) -> Result<()> {
         drop(in_data);
         drop(inputs);
         let _ = node.data.set(out);
-        drop(node.take_inputs());
+        if !node.keep_inputs.load(std::sync::atomic::Ordering::SeqCst) {
+            drop(node.take_inputs());
+        }
     }
     Ok(())
 }
@@ -67,6 +70,10 @@ fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
 
 /// Runs one primitive. Exhaustive on purpose: a new primitive must say how it is evaluated.
 fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[Spec]) -> Result<Vec<ArrayData>> {
+    if let Primitive::Custom { num_outputs, .. } = primitive {
+        // The function's outputs are the last inputs: pass them through.
+        return Ok(x[x.len().saturating_sub(*num_outputs)..].to_vec());
+    }
     let out = &specs[0];
     let one = match primitive {
         Primitive::Full { value, .. } => backend.full(out, *value)?,
@@ -97,6 +104,8 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
         Primitive::Slice { start, step, shape } => x[0].with_layout(x[0].layout.slice(start, step, shape)),
         Primitive::Concatenate { axis } => backend.concatenate(x, *axis, out)?,
         Primitive::Copy => backend.copy(&x[0])?,
+        Primitive::StopGradient => x[0].clone(),
+        Primitive::Custom { .. } => return Err(Error::runtime("custom", "handled above")),
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

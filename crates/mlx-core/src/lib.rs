@@ -17,6 +17,7 @@
 mod device;
 mod display;
 mod eval;
+pub mod graph;
 mod operand;
 mod operators;
 pub mod ops;
@@ -24,8 +25,8 @@ mod tensor;
 
 pub use device::{default_device, register_backend, set_default_device, Device};
 pub use mlx_ops::{
-    active_memory, peak_memory, promote, reset_peak_memory, Backend, Bool8, Dtype, DtypeCategory, Error, Primitive,
-    Result, Scalar, C64,
+    active_memory, peak_memory, promote, reset_peak_memory, ArgReduceOp, Backend, BinaryOp, Bool8, Dtype,
+    DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, Spec, UnaryOp, C64,
 };
 pub use operand::{result_type, ArrayLike, Operand};
 pub use ops::composite::*;

@@ -1,8 +1,11 @@
 //! The lazy array handle. A `Tensor` is an `Arc` to a graph node plus an output index; the node
 //! knows every output's shape and dtype from inference, so nothing is computed until `eval`.
 //! Invariants: a node with data no longer needs its inputs (they are dropped after evaluation,
-//! freeing intermediate buffers); dropping a long chain of nodes is iterative, never recursive.
+//! freeing intermediate buffers) unless it was created while a transform was tracing
+//! (`keep_inputs`, see [`crate::graph`]); dropping a long chain of nodes is iterative, never
+//! recursive.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use mlx_ops::{shape::size_of, ArrayData, Dtype, Error, HostBuffer, HostValue, Layout, Primitive, Result, Spec};
@@ -16,6 +19,10 @@ pub(crate) struct Node {
     pub(crate) device: Device,
     pub(crate) inputs: Mutex<Vec<Tensor>>,
     pub(crate) data: OnceLock<Vec<ArrayData>>,
+    /// Created while a transform traced: evaluation keeps the inputs so the transform can walk
+    /// the graph even if the traced function called `eval`/`item`. Cleared by
+    /// [`crate::graph::release`] when the outermost transform is done.
+    pub(crate) keep_inputs: AtomicBool,
 }
 
 impl Node {
@@ -51,11 +58,29 @@ pub struct Tensor {
 impl Tensor {
     /// A node computing `primitive` of `inputs`, after validating them with its inference rule.
     pub(crate) fn from_primitive(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Tensor> {
+        let mut outs = Tensor::from_primitive_multi(primitive, inputs)?;
+        if outs.len() != 1 {
+            return Err(Error::runtime("graph", "a multi-output primitive was built as a single output"));
+        }
+        Ok(outs.swap_remove(0))
+    }
+
+    /// A node computing `primitive` of `inputs`; one handle per output.
+    pub(crate) fn from_primitive_multi(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
         let specs: Vec<Spec> = inputs.iter().map(|t| t.spec().clone()).collect();
         let out = primitive.infer(&specs)?;
+        let n = out.len();
         let device = inputs.first().map(|t| t.device()).unwrap_or_else(default_device);
-        let node = Node { primitive: Some(primitive), specs: out, device, inputs: Mutex::new(inputs), data: OnceLock::new() };
-        Ok(Tensor { node: Arc::new(node), output: 0 })
+        let node = Node {
+            primitive: Some(primitive),
+            specs: out,
+            device,
+            inputs: Mutex::new(inputs),
+            data: OnceLock::new(),
+            keep_inputs: AtomicBool::new(crate::graph::is_tracing()),
+        };
+        let node = Arc::new(node);
+        Ok((0..n).map(|output| Tensor { node: node.clone(), output }).collect())
     }
 
     /// A leaf holding realized data.
@@ -63,7 +88,8 @@ impl Tensor {
         let spec = Spec::new(data.shape().to_vec(), data.dtype);
         let cell = OnceLock::new();
         let _ = cell.set(vec![data]);
-        let node = Node { primitive: None, specs: vec![spec], device, inputs: Mutex::new(vec![]), data: cell };
+        let node =
+            Node { primitive: None, specs: vec![spec], device, inputs: Mutex::new(vec![]), data: cell, keep_inputs: AtomicBool::new(false) };
         Tensor { node: Arc::new(node), output: 0 }
     }
 

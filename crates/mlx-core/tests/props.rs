@@ -96,6 +96,7 @@ proptest! {
             ("concat", |x, a| mx::concatenate(&[x.clone(), mx::exp(x)?], a)),
             ("reshape", |x, _| mx::reshape(x, &[-1])),
             ("where", |x, _| mx::r#where(&mx::less(x, 0.0)?, x, 0.0)),
+            ("stop_gradient", |x, _| mx::stop_gradient(x)),
         ];
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
@@ -122,5 +123,6 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // The catalog is the list of primitives; this guards that the list is what we think it is,
     // so a new primitive shows up here and gets added to the property above.
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
-    assert_eq!(names.len(), 34, "new primitive: extend the view/contiguous property test: {names:?}");
+    // 36 = 34 + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests).
+    assert_eq!(names.len(), 36, "new primitive: extend the view/contiguous property test: {names:?}");
 }

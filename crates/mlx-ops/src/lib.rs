@@ -23,7 +23,7 @@ pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, Scal
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
 pub use layout::Layout;
-pub use primitive::{ArgReduceOp, BinaryOp, Primitive, ReduceOp, Spec, UnaryOp};
+pub use primitive::{ArgReduceOp, BinaryOp, Opaque, Primitive, ReduceOp, Spec, UnaryOp};
 pub use scalar::Scalar;
 
 #[doc(hidden)]

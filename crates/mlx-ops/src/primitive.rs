@@ -6,8 +6,28 @@
 //! Elementwise primitives take inputs of one shape (the API broadcasts with `BroadcastTo` views)
 //! and, except `Select`'s condition, one dtype (the API promotes with `AsType`).
 
+use std::any::Any;
+use std::sync::Arc;
+
 use crate::shape::{fmt_shape, size_of};
 use crate::{Dtype, Error, Result, Scalar};
+
+/// Opaque data a higher layer attaches to a [`Primitive::Custom`] node (mlx-autograd stores a
+/// custom function's forward and its user-defined vjp/jvp/vmap rules here). Compared by identity.
+#[derive(Clone)]
+pub struct Opaque(pub Arc<dyn Any + Send + Sync>);
+
+impl PartialEq for Opaque {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(Arc::as_ptr(&self.0) as *const (), Arc::as_ptr(&other.0) as *const ())
+    }
+}
+
+impl std::fmt::Debug for Opaque {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opaque(..)")
+    }
+}
 
 /// Shape and dtype of an array, known before evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +231,12 @@ pub enum Primitive {
     Concatenate { axis: usize },
     /// A row-contiguous copy.
     Copy,
+    /// The identity whose derivative is zero (`mx.stop_gradient`; a view).
+    StopGradient,
+    /// A function with user-defined transforms (`mx.custom_function`): its inputs are the
+    /// function's arguments followed by its `num_outputs` outputs, and evaluating it passes those
+    /// last inputs through (views). `rules` carries what the transforms need.
+    Custom { num_outputs: usize, rules: Opaque },
 }
 
 impl Primitive {
@@ -232,6 +258,8 @@ impl Primitive {
             Primitive::Slice { .. } => "slice",
             Primitive::Concatenate { .. } => "concatenate",
             Primitive::Copy => "copy",
+            Primitive::StopGradient => "stop_gradient",
+            Primitive::Custom { .. } => "custom",
         }
     }
 
@@ -241,7 +269,7 @@ impl Primitive {
             Primitive::Full { .. } | Primitive::Arange { .. } => 0,
             Primitive::Binary(_) | Primitive::Matmul => 2,
             Primitive::Select => 3,
-            Primitive::Concatenate { .. } => return None,
+            Primitive::Concatenate { .. } | Primitive::Custom { .. } => return None,
             Primitive::Unary(_)
             | Primitive::AsType(_)
             | Primitive::Reduce { .. }
@@ -250,7 +278,8 @@ impl Primitive {
             | Primitive::Transpose { .. }
             | Primitive::BroadcastTo { .. }
             | Primitive::Slice { .. }
-            | Primitive::Copy => 1,
+            | Primitive::Copy
+            | Primitive::StopGradient => 1,
         })
     }
 
@@ -258,7 +287,12 @@ impl Primitive {
     pub fn is_view(&self) -> bool {
         matches!(
             self,
-            Primitive::Reshape { .. } | Primitive::Transpose { .. } | Primitive::BroadcastTo { .. } | Primitive::Slice { .. }
+            Primitive::Reshape { .. }
+                | Primitive::Transpose { .. }
+                | Primitive::BroadcastTo { .. }
+                | Primitive::Slice { .. }
+                | Primitive::StopGradient
+                | Primitive::Custom { .. }
         )
     }
 
@@ -424,7 +458,13 @@ impl Primitive {
                 }
                 Spec::new(shape, first.dtype)
             }
-            Primitive::Copy => inputs[0].clone(),
+            Primitive::Copy | Primitive::StopGradient => inputs[0].clone(),
+            Primitive::Custom { num_outputs, .. } => {
+                if *num_outputs == 0 || *num_outputs > inputs.len() {
+                    return Err(Error::invalid(op, "Expected the function's outputs among the inputs."));
+                }
+                return Ok(inputs[inputs.len() - num_outputs..].to_vec());
+            }
         };
         Ok(vec![out])
     }
@@ -449,6 +489,8 @@ impl Primitive {
         all.push(Primitive::Slice { start: vec![0], step: vec![1], shape: vec![1] });
         all.push(Primitive::Concatenate { axis: 0 });
         all.push(Primitive::Copy);
+        all.push(Primitive::StopGradient);
+        all.push(Primitive::Custom { num_outputs: 1, rules: Opaque(Arc::new(())) });
         all
     }
 }

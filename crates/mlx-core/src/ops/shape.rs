@@ -245,6 +245,11 @@ pub fn contiguous(x: &Tensor) -> Result<Tensor> {
     Tensor::from_primitive(Primitive::Copy, vec![x.clone()])
 }
 
+/// `x` itself, with a zero derivative (`mx.stop_gradient`): transforms treat it as a constant.
+pub fn stop_gradient(x: &Tensor) -> Result<Tensor> {
+    Tensor::from_primitive(Primitive::StopGradient, vec![x.clone()])
+}
+
 impl AsRef<Tensor> for Tensor {
     fn as_ref(&self) -> &Tensor {
         self

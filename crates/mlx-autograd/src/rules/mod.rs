@@ -1,0 +1,175 @@
+//! The rules of every primitive: VJP (reverse mode), JVP (forward mode) and batching (vmap).
+//!
+//! Each `match` on [`Primitive`] here is exhaustive with no `_ =>` arm: a new primitive does not
+//! compile until it has all three rules. The families mirror mlx-ops/mlx-core file names
+//! (`creation`, `elementwise`, `reduce`, `linalg`, `shape`, `custom`); each rule states its
+//! derivative in a comment.
+//!
+//! Conventions (MLX's):
+//! - VJP: given the cotangents of a node's outputs (materialized, one per output), returns one
+//!   `Option` per input that transforms follow (`None`: zero, or not differentiable, such as a
+//!   comparison, an argmax or a `where` condition). `needed[i]` says whether input `i` needs one.
+//! - JVP: given `Option` tangents of the inputs (`None`: zero), returns one per output.
+//! - Batching: given inputs with an optional batch axis (all batched ones of size `size`),
+//!   returns outputs with theirs. Most rules move the batch axis to the front first.
+
+mod creation;
+mod custom;
+mod elementwise;
+mod linalg;
+mod reduce;
+mod shape;
+
+pub(crate) use custom::CustomRules;
+
+use mlx_core::graph::apply;
+use mlx_core::{Primitive, Result, Tensor};
+
+/// Output `0` of `primitive` applied to `inputs`.
+pub(crate) fn ap(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Tensor> {
+    Ok(apply(primitive, inputs)?.remove(0))
+}
+
+/// `t` reshaped to `shape` (itself when the shape matches).
+pub(crate) fn reshape_to(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    if t.shape() == shape {
+        return Ok(t.clone());
+    }
+    ap(Primitive::Reshape { shape: shape.to_vec() }, vec![t.clone()])
+}
+
+/// `t` with its batch axis (if any) moved to the front; an unbatched `t` gets a broadcast one.
+pub(crate) fn front(t: &Tensor, axis: Option<usize>, size: usize) -> Result<Tensor> {
+    match axis {
+        Some(a) => crate::vmap::moveaxis(t, a, 0),
+        None => crate::vmap::broadcast_batch(t, size),
+    }
+}
+
+/// VJP of one node. See the module docs.
+pub(crate) fn vjp(
+    p: &Primitive,
+    inputs: &[Tensor],
+    outputs: &[Tensor],
+    cts: &[Tensor],
+    needed: &[bool],
+) -> Result<Vec<Option<Tensor>>> {
+    let (x, y, g) = (inputs.first(), &outputs[0], &cts[0]);
+    let x0 = || x.ok_or_else(|| mlx_core::Error::runtime(p.name(), "missing input"));
+    match p {
+        Primitive::Full { .. } | Primitive::Arange { .. } => Ok(creation::vjp()),
+        Primitive::Unary(op) => Ok(vec![Some(elementwise::unary_linear(*op, x0()?, y, g)?)]),
+        Primitive::Binary(op) => elementwise::binary_vjp(*op, &inputs[0], &inputs[1], g, needed),
+        Primitive::Select => elementwise::select_vjp(&inputs[0], g),
+        Primitive::AsType(_) => Ok(vec![Some(mlx_core::astype(g, x0()?.dtype())?)]),
+        Primitive::Reduce { op, axes } => Ok(vec![Some(reduce::reduce_vjp(*op, axes, x0()?, y, g)?)]),
+        Primitive::ArgReduce { .. } => Ok(vec![None]),
+        Primitive::Matmul => linalg::matmul_vjp(&inputs[0], &inputs[1], g, needed),
+        Primitive::Reshape { .. } => Ok(vec![Some(reshape_to(g, x0()?.shape())?)]),
+        Primitive::Transpose { perm } => Ok(vec![Some(shape::transpose_vjp(perm, g)?)]),
+        Primitive::BroadcastTo { .. } => Ok(vec![Some(shape::broadcast_vjp(x0()?, g)?)]),
+        Primitive::Slice { start, step, .. } => Ok(vec![Some(shape::slice_vjp(x0()?, start, step, g)?)]),
+        Primitive::Concatenate { axis } => shape::concatenate_vjp(inputs, *axis, g, needed),
+        Primitive::Copy => Ok(vec![Some(g.clone())]),
+        Primitive::StopGradient => Ok(vec![None]),
+        Primitive::Custom { num_outputs, rules } => custom::vjp(rules, *num_outputs, inputs, outputs, cts),
+    }
+}
+
+/// JVP of one node. See the module docs.
+pub(crate) fn jvp(
+    p: &Primitive,
+    inputs: &[Tensor],
+    outputs: &[Tensor],
+    tangents: &[Option<Tensor>],
+) -> Result<Vec<Option<Tensor>>> {
+    let y = &outputs[0];
+    let t0 = tangents.first().cloned().flatten();
+    let one = |t: Result<Tensor>| -> Result<Vec<Option<Tensor>>> { Ok(vec![Some(t?)]) };
+    // Linear structural ops: the same op applied to the tangent.
+    let same = |t: Option<Tensor>| -> Result<Vec<Option<Tensor>>> {
+        match t {
+            Some(t) => one(ap(p.clone(), vec![t])),
+            None => Ok(vec![None]),
+        }
+    };
+    match p {
+        Primitive::Full { .. } | Primitive::Arange { .. } => Ok(creation::jvp()),
+        Primitive::Unary(op) => match t0 {
+            Some(t) => one(elementwise::unary_linear(*op, &inputs[0], y, &t)),
+            None => Ok(vec![None]),
+        },
+        Primitive::Binary(op) => elementwise::binary_jvp(*op, &inputs[0], &inputs[1], y, &tangents[0], &tangents[1]),
+        Primitive::Select => elementwise::select_jvp(inputs, &tangents[1], &tangents[2]),
+        Primitive::AsType(d) => match t0 {
+            // d/dx astype(x) = 1 (the tangent is cast like the value)
+            Some(t) => one(mlx_core::astype(&t, *d)),
+            None => Ok(vec![None]),
+        },
+        Primitive::Reduce { op, axes } => match t0 {
+            Some(t) => one(reduce::reduce_jvp(*op, axes, &inputs[0], y, &t)),
+            None => Ok(vec![None]),
+        },
+        // Integer output: no tangent (zeros of the output's dtype, as MLX).
+        Primitive::ArgReduce { .. } => Ok(vec![None]),
+        Primitive::Matmul => linalg::matmul_jvp(&inputs[0], &inputs[1], &tangents[0], &tangents[1]),
+        Primitive::Reshape { .. }
+        | Primitive::Transpose { .. }
+        | Primitive::BroadcastTo { .. }
+        | Primitive::Slice { .. }
+        | Primitive::Copy => same(t0),
+        Primitive::Concatenate { axis } => shape::concatenate_jvp(inputs, *axis, tangents),
+        Primitive::StopGradient => Ok(vec![None]),
+        Primitive::Custom { num_outputs, rules } => custom::jvp(rules, *num_outputs, inputs, tangents),
+    }
+}
+
+/// Batching rule of one node. See the module docs.
+pub(crate) fn batch(
+    p: &Primitive,
+    inputs: &[Tensor],
+    axes: &[Option<usize>],
+    size: usize,
+) -> Result<(Vec<Tensor>, Vec<Option<usize>>)> {
+    // Elementwise with one input: the batch axis stays where it is.
+    let keep = || -> Result<(Vec<Tensor>, Vec<Option<usize>>)> { Ok((vec![ap(p.clone(), inputs.to_vec())?], vec![axes[0]])) };
+    // All inputs batched at the front (unbatched ones broadcast), then `q`.
+    let all_front = |q: Primitive| -> Result<(Vec<Tensor>, Vec<Option<usize>>)> {
+        let ins: Vec<Tensor> = inputs.iter().zip(axes).map(|(t, a)| front(t, *a, size)).collect::<Result<_>>()?;
+        Ok((vec![ap(q, ins)?], vec![Some(0)]))
+    };
+    let x_front = || front(&inputs[0], axes[0], size);
+    let shifted = |v: &[usize]| -> Vec<usize> { v.iter().map(|a| a + 1).collect() };
+    match p {
+        Primitive::Full { .. } | Primitive::Arange { .. } => creation::batch(p),
+        Primitive::Unary(_) | Primitive::AsType(_) | Primitive::Copy | Primitive::StopGradient => keep(),
+        Primitive::Binary(_) | Primitive::Select | Primitive::Matmul => all_front(p.clone()),
+        Primitive::Reduce { op, axes: r } => Ok((vec![ap(Primitive::Reduce { op: *op, axes: shifted(r) }, vec![x_front()?])?], vec![Some(0)])),
+        Primitive::ArgReduce { op, axis } => {
+            Ok((vec![ap(Primitive::ArgReduce { op: *op, axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)]))
+        }
+        Primitive::Reshape { shape } => {
+            let mut s = vec![size];
+            s.extend_from_slice(shape);
+            Ok((vec![reshape_to(&x_front()?, &s)?], vec![Some(0)]))
+        }
+        Primitive::Transpose { perm } => {
+            let mut q = vec![0];
+            q.extend(shifted(perm));
+            Ok((vec![ap(Primitive::Transpose { perm: q }, vec![x_front()?])?], vec![Some(0)]))
+        }
+        Primitive::BroadcastTo { shape } => shape::broadcast_batch(&x_front()?, shape, size),
+        Primitive::Slice { start, step, shape } => {
+            let x = x_front()?;
+            let mut st = vec![0];
+            st.extend_from_slice(start);
+            let mut sp = vec![1];
+            sp.extend_from_slice(step);
+            let mut sh = vec![size];
+            sh.extend_from_slice(shape);
+            Ok((vec![ap(Primitive::Slice { start: st, step: sp, shape: sh }, vec![x])?], vec![Some(0)]))
+        }
+        Primitive::Concatenate { axis } => all_front(Primitive::Concatenate { axis: axis + 1 }),
+        Primitive::Custom { num_outputs, rules } => custom::batch(rules, *num_outputs, inputs, axes),
+    }
+}
