@@ -30,8 +30,12 @@ pub use mlx_ops::{
 pub use operand::{result_type, ArrayLike, Operand};
 pub use ops::composite::*;
 pub use ops::creation::*;
+pub use ops::dtypes::*;
 pub use ops::elementwise::*;
 pub use ops::linalg::*;
+pub use ops::math::*;
+/// Key-based random numbers (`mx.random`).
+pub use ops::random;
 pub use ops::reduce::*;
 pub use ops::shape::*;
 pub use ops::Axes;
