@@ -98,13 +98,9 @@ fn int_binary<T: IntMath>(op: BinaryOp, a: &ArrayData, b: &ArrayData) -> Result<
 
 pub fn binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
     let r = match op {
-        BinaryOp::Power if a.dtype.is_complex() => map2::<C64, C64>(a, b, |x, y| {
-            if y == C64::new(0.0, 0.0) {
-                C64::new(1.0, 0.0)
-            } else {
-                x.powc(y)
-            }
-        }),
+        // As C++ `std::pow` on complex numbers (and MLX): `exp(y * ln x)`, so `0 ** 0` is NaN.
+        BinaryOp::Power if a.dtype.is_complex() => map2::<C64, C64>(a, b, |x, y| (y * x.ln()).exp()),
+        BinaryOp::LogAddExp if a.dtype.is_complex() => map2::<C64, C64>(a, b, crate::math::logaddexp_c64),
         _ => dispatch_float!(a.dtype, T => float_binary::<T>(op, a, b)?,
             else dispatch_int!(a.dtype, T => int_binary::<T>(op, a, b)?, else return Err(unsupported(op.name(), a.dtype)))),
     };

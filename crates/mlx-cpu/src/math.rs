@@ -5,7 +5,7 @@
 //! Invariants: half floats compute in f32 and round once; `erf` and `erfinv` are MLX's own
 //! float32 approximations (so results agree with MLX to a few ulps, and `random::normal`, which
 //! is built on `erfinv`, reproduces MLX's samples); integer ops never overflow-panic (they wrap),
-//! and integer division or remainder by zero is defined as 0 (C++ MLX: undefined, SIGFPE).
+//! and integer `x // 0` is 0 and `x % 0` is `x` (C++ MLX: undefined; `MIN // -1` dies of SIGFPE).
 
 use half::{bf16, f16};
 use mlx_ops::{BinaryOp, Bool8, UnaryOp, C64};
@@ -62,6 +62,19 @@ macro_rules! logaddexp {
             }
         }
     }};
+}
+
+/// MLX's complex `logaddexp`: the operand with the larger real part (lexicographic order) plus
+/// `log1p(exp(smaller - larger))`; NaN if either is NaN.
+pub fn logaddexp_c64(x: C64, y: C64) -> C64 {
+    if x.is_nan() || y.is_nan() {
+        return C64::new(f32::NAN, f32::NAN);
+    }
+    let (hi, lo) = if Num::lt(y, x) { (x, y) } else { (y, x) };
+    if lo.re == f32::NEG_INFINITY || hi.re == f32::INFINITY {
+        return hi;
+    }
+    hi + ((lo - hi).exp() + C64::new(1.0, 0.0)).ln()
 }
 
 /// Real floating storage types (f16, bf16, f32, f64): the float-only unary and binary ops.
@@ -215,7 +228,8 @@ pub trait IntMath: Num {
     fn shr(self, o: Self) -> Self;
     /// Floor division; by zero gives 0; `MIN // -1` wraps to `MIN`.
     fn floor_div(self, o: Self) -> Self;
-    /// Remainder with the divisor's sign; by zero gives 0.
+    /// Remainder with the divisor's sign; by zero gives `self` (so `a == (a // b) * b + a % b`
+    /// holds for every `b`).
     fn rem(self, o: Self) -> Self;
     /// Exponentiation by squaring (wrapping); a negative exponent gives 0.
     fn pow(self, o: Self) -> Self;
@@ -252,7 +266,7 @@ macro_rules! int_math {
             }
             fn rem(self, o: Self) -> Self {
                 if o == 0 {
-                    return 0;
+                    return self;
                 }
                 let r = self.wrapping_rem(o);
                 #[allow(unused_comparisons)]
@@ -305,8 +319,8 @@ impl IntMath for Bool8 {
     fn floor_div(self, o: Self) -> Self {
         Bool8::from(self.get() && o.get())
     }
-    fn rem(self, _o: Self) -> Self {
-        Bool8::from(false)
+    fn rem(self, o: Self) -> Self {
+        Bool8::from(self.get() && !o.get())
     }
     fn pow(self, o: Self) -> Self {
         Bool8::from(self.get() || !o.get())
@@ -320,7 +334,7 @@ mod tests {
     #[test]
     fn integer_division_edge_cases_are_defined() {
         assert_eq!(7i32.floor_div(0), 0);
-        assert_eq!(7i32.rem(0), 0);
+        assert_eq!(7i32.rem(0), 7);
         assert_eq!(i32::MIN.floor_div(-1), i32::MIN);
         assert_eq!(i32::MIN.rem(-1), 0);
         assert_eq!((-7i32).floor_div(2), -4);

@@ -318,7 +318,7 @@ impl BinaryOp {
                 Err(Error::invalid(self.name(), format!("Requires an inexact dtype but got {x}.")))
             }
             BinaryOp::ArcTan2 if x.is_complex() => Err(Error::invalid("arctan2", format!("Not supported for {x}."))),
-            BinaryOp::Remainder | BinaryOp::FloorDivide | BinaryOp::LogAddExp if x.is_complex() => {
+            BinaryOp::Remainder | BinaryOp::FloorDivide if x.is_complex() => {
                 Err(Error::invalid(self.name(), "Complex type not supported."))
             }
             op if op.is_bitwise() && !(x.is_integer() || x.is_bool()) => Err(Error::invalid(

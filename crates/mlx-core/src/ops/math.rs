@@ -82,7 +82,7 @@ unary_fns!(
 /// Rounds to `decimals` decimal places, half to even (`mx.round`).
 ///
 /// `decimals == 0` is the rounding primitive (integers unchanged). Otherwise, as MLX:
-/// `round(x * 10^d) * 10^-d` computed in `x`'s float type (float32 for integers) and cast back
+/// `round(x * 10^d) * (1/10^d)` (scale factors rounded to float32) computed in `x`'s float type (float32 for integers) and cast back
 /// to `x`'s dtype (so `round(int 15, -1)` is 20).
 ///
 /// # Errors
@@ -92,10 +92,12 @@ pub fn round(x: &Tensor, decimals: i32) -> Result<Tensor> {
         return Tensor::from_primitive(Primitive::Unary(UnaryOp::Round), vec![x.clone()]);
     }
     let dtype = x.dtype().to_inexact();
-    let scale = 10f64.powi(decimals);
-    let scaled = crate::multiply(&astype(x, dtype)?, &crate::full(&[], scale, dtype)?)?;
+    // MLX computes the scale and its inverse in float32, then casts them to the dtype.
+    let scale = 10f32.powi(decimals);
+    let inv = 1.0f32 / scale;
+    let scaled = crate::multiply(&astype(x, dtype)?, &crate::full(&[], scale as f64, dtype)?)?;
     let r = round(&scaled, 0)?;
-    astype(&crate::multiply(&r, &crate::full(&[], 1.0 / scale, dtype)?)?, x.dtype())
+    astype(&crate::multiply(&r, &crate::full(&[], inv as f64, dtype)?)?, x.dtype())
 }
 
 /// The real part (`mx.real`): float32 for complex64, `x` itself otherwise.
@@ -237,6 +239,10 @@ fn binary_ext(op: BinaryOp, a: impl ArrayLike, b: impl ArrayLike) -> Result<Tens
         _ => {}
     }
     let inputs = promote_broadcast(operands, Some(dtype))?;
+    if op == BinaryOp::FloorDivide && dtype.is_complex() {
+        // MLX: complex floor division is plain division (no floor of a complex number).
+        return Tensor::from_primitive(Primitive::Binary(BinaryOp::Divide), inputs);
+    }
     Tensor::from_primitive(Primitive::Binary(op), inputs)
 }
 
@@ -257,11 +263,11 @@ binary_fns!(
     /// `a ** b` elementwise. Integers: exact by squaring, wrapping, `x ** negative` = 0.
     power => Power,
     /// `floor(a / b)` elementwise in the promoted dtype. Integer division by zero gives 0 and
-    /// `MIN // -1` gives `MIN` (MLX: undefined, see DIFFERENCES.md); `[floor_divide]` error for
-    /// complex64.
+    /// `MIN // -1` gives `MIN` (MLX: undefined, see DIFFERENCES.md); complex64 divides without
+    /// flooring, as MLX.
     floor_divide => FloorDivide,
-    /// `a - b * floor(a / b)`, with the divisor's sign. Integer remainder by zero gives 0 (MLX:
-    /// undefined); `[remainder]` error for complex64.
+    /// `a - b * floor(a / b)`, with the divisor's sign. Integer remainder by zero gives `a`
+    /// (MLX: undefined; see DIFFERENCES.md); `[remainder]` error for complex64.
     remainder => Remainder,
     /// `log(e^a + e^b)` without overflow; integers compute in float32.
     logaddexp => LogAddExp,
@@ -343,7 +349,13 @@ pub fn inner(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// The Kronecker product: for equal ranks (the shorter shape is padded with leading 1s),
 /// `out[i*B + j] = a[i] * b[j]` per axis, shape `a.shape * b.shape`.
+///
+/// # Errors
+/// `[kron] Input arrays cannot be empty.`
 pub fn kron(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.size() == 0 || b.size() == 0 {
+        return Err(Error::invalid("kron", "Input arrays cannot be empty."));
+    }
     if a.ndim() == 0 || b.ndim() == 0 {
         return crate::multiply(a, b);
     }

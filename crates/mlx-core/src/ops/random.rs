@@ -195,7 +195,12 @@ pub fn randint(
     }
     let low = low.into_operand();
     let u = uniform(low.clone(), high, shape, Dtype::Float32, key)?;
-    astype(&crate::maximum(&u, low)?, dtype)
+    let m = crate::maximum(&u, low)?;
+    if dtype == Dtype::Bool {
+        // MLX truncates to an integer first: u in [0, 1) is false.
+        return astype(&astype(&m, Dtype::Int32)?, Dtype::Bool);
+    }
+    astype(&m, dtype)
 }
 
 /// A scalar probability is a float32 array (MLX's `array(p)`), not a weak scalar.
@@ -273,8 +278,12 @@ pub fn categorical(logits: &Tensor, axis: i32, samples: Samples, key: Option<&Te
         Samples::One => rest,
         Samples::Shape(s) => s,
         Samples::Num(k) => {
-            rest.push(k);
-            rest
+            // MLX: samples on a new last axis of the logits, argmax over `axis`.
+            let mut gshape = logits.shape().to_vec();
+            gshape.push(k);
+            let g = gumbel(&gshape, Dtype::Float32, key)?;
+            let l = crate::expand_dims(logits, -1)?;
+            return crate::argmax(&crate::add(&g, &l)?, ax as i32, false);
         }
     };
     let offset = (ax + shape.len() + 1).checked_sub(logits.ndim()).ok_or_else(|| {
