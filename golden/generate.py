@@ -260,10 +260,12 @@ MATH_UNARY = ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
               "arcsinh", "arccosh", "arctanh", "sigmoid", "erf", "erfinv", "expm1", "log1p",
               "log2", "log10", "floor", "ceil", "sign", "logical_not", "bitwise_invert",
               "real", "imag", "conj", "conjugate", "degrees", "radians", "reciprocal", "rsqrt",
-              "square", "isnan", "isinf", "isfinite", "isposinf", "isneginf"]
+              "square", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "trunc",
+              "positive", "acos", "acosh", "asin", "asinh", "atan", "atanh"]
 MATH_BINARY = ["power", "floor_divide", "remainder", "logaddexp", "arctan2", "bitwise_and",
                "bitwise_or", "bitwise_xor", "left_shift", "right_shift", "logical_and",
-               "logical_or", "logical_xor", "divmod", "outer", "inner", "kron"]
+               "logical_or", "logical_xor", "divmod", "outer", "inner", "kron", "atan2", "pow",
+               "bitwise_left_shift", "bitwise_right_shift"]
 
 
 def _operand(v):
@@ -301,6 +303,9 @@ def compute_elemops(op, p, xs):
                                                  "unsignedinteger", "inexact", "floating",
                                                  "complexfloating") else MX[n]
         return mx.array(mx.issubdtype(cls(p["a"]), cls(p["b"])))
+    if op == "isdtype":
+        kinds = tuple(p["kinds"])
+        return mx.array(mx.isdtype(MX[p["dtype"]], kinds[0] if len(kinds) == 1 else kinds))
     if op == "can_cast":
         return mx.array(mx.can_cast(MX[p["from"]], MX[p["to"]]))
     if op == "result_type":
@@ -1012,7 +1017,7 @@ def own_rng(name):
     return wrap
 
 
-UNIT_DOMAIN = ("arcsin", "arccos", "arctanh", "erfinv")
+UNIT_DOMAIN = ("arcsin", "arccos", "arctanh", "erfinv", "asin", "acos", "atanh")
 
 
 @own_rng("math_unary")
@@ -1083,17 +1088,18 @@ def fam_math_binary():
         if op in ("outer", "inner", "kron"):
             continue
         for d in DTYPES:
-            if op in ("left_shift", "right_shift") and d in INTS:
+            if op in ("left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift") and d in INTS:
                 a = rand(d, (3, 4))
                 b = arr(rng.integers(0, 4, (3, 4)), d)
-            elif op == "power" and d in INTS:
+            elif op in ("power", "pow") and d in INTS:
                 a = rand(d, (3, 4), "small")
                 b = arr(rng.integers(0, 4, (3, 4)), d)
             else:
                 a = rand(d, (3, 4))
                 b = rand(d, (3, 4), "nonzero" if (op in NONZERO and d not in INEXACT) else "any")
             f.add(op, {}, [a, b])
-        if op in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift"):
+        if op in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+                  "bitwise_left_shift", "bitwise_right_shift"):
             f.add(op, {}, [arr([5, -3, 127, -128], "int8"), arr([3, 1, 2, 7], "int8")])
             f.add(op, {}, [arr([2**31 - 1, 255, 1, 7], "uint32"), arr([1, 4, 31, 0], "uint32")])
             f.add(op, {}, [rand("int32", (2, 3)), S(2)])
@@ -1112,7 +1118,7 @@ def fam_math_binary():
         f.add(op, {}, [arr([INF, -INF, NAN, 1.0, -1.0, 0.0, -0.0, 2.0], "float32"),
                        arr([INF, INF, 1.0, NAN, -INF, -INF, 3.0, -0.5], "float32")])
         f.add(op, {}, [rand("float32", (2, 3)), rand("float32", (3,), nz)])
-        f.add(op, {}, [rand("int32", (2, 1, 3), "small"), rand("int32", (4, 1), "pos" if op == "power" else nz)])
+        f.add(op, {}, [rand("int32", (2, 1, 3), "small"), rand("int32", (4, 1), "pos" if op in ("power", "pow") else nz)])
         f.add(op, {}, [rand("float32", ()), rand("float32", (2, 3), nz)])
         f.add(op, {}, [rand("float32", (0, 3)), rand("float32", (3,), nz)])
         f.add(op, {}, [rand("int32", (2, 3), "small"), rand("float16", (2, 3), nz)])
@@ -1275,6 +1281,13 @@ def fam_dtype_utils():
     for a in DTYPES:
         for b in DTYPES:
             f.add("can_cast", {"from": a, "to": b}, expect_error=False)
+    kinds = ["bool", "signed integer", "unsigned integer", "integral", "real floating",
+             "complex floating", "numeric"]
+    for d in DTYPES:
+        for k in kinds:
+            f.add("isdtype", {"dtype": d, "kinds": [k]}, expect_error=False)
+        f.add("isdtype", {"dtype": d, "kinds": ["bool", "real floating"]}, expect_error=False)
+    f.add("isdtype", {"dtype": "int32", "kinds": ["foo"]}, expect_error=True)
     f.add("result_type", {}, [rand("int8", (2,)), rand("uint8", (2,))])
     f.add("result_type", {}, [rand("float16", (2,)), rand("int64", ())])
     f.add("result_type", {}, [rand("int32", (2,)), rand("uint32", (2,)), rand("float16", ())])

@@ -454,3 +454,67 @@ pub fn bartlett(m: usize) -> Result<Tensor> {
     let t = crate::subtract(&crate::multiply(&n, 2.0 / (m - 1) as f64)?, 1.0)?;
     crate::subtract(1.0, &crate::abs(&t)?)
 }
+
+/// Rounds toward zero (`mx.trunc`): `ceil` for negative values, `floor` otherwise (so -0.2
+/// gives -0.0); integers and bools unchanged.
+///
+/// # Errors
+/// `[trunc] Not supported for complex64.`
+pub fn trunc(x: &Tensor) -> Result<Tensor> {
+    let d = x.dtype();
+    if d.is_complex() {
+        return Err(Error::invalid("trunc", format!("Not supported for {d}.")));
+    }
+    if !d.is_floating() {
+        return Ok(x.clone());
+    }
+    crate::r#where(&crate::less(x, 0.0)?, &ceil(x)?, &floor(x)?)
+}
+
+/// `x` itself (`mx.positive`, unary `+`).
+pub fn positive(x: &Tensor) -> Result<Tensor> {
+    Ok(x.clone())
+}
+
+macro_rules! aliases {
+    ($($(#[$doc:meta])* $alias:ident => $target:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $alias(x: &Tensor) -> Result<Tensor> {
+            $target(x)
+        }
+    )*};
+}
+aliases!(
+    /// Alias of [`arccos`] (`mx.acos`).
+    acos => arccos,
+    /// Alias of [`arccosh`] (`mx.acosh`).
+    acosh => arccosh,
+    /// Alias of [`arcsin`] (`mx.asin`).
+    asin => arcsin,
+    /// Alias of [`arcsinh`] (`mx.asinh`).
+    asinh => arcsinh,
+    /// Alias of [`arctan`] (`mx.atan`).
+    atan => arctan,
+    /// Alias of [`arctanh`] (`mx.atanh`).
+    atanh => arctanh,
+);
+
+/// Alias of [`arctan2`] (`mx.atan2`).
+pub fn atan2(a: impl ArrayLike, b: impl ArrayLike) -> Result<Tensor> {
+    arctan2(a, b)
+}
+
+/// Alias of [`power`] (`mx.pow`).
+pub fn pow(a: impl ArrayLike, b: impl ArrayLike) -> Result<Tensor> {
+    power(a, b)
+}
+
+/// Alias of [`left_shift`] (`mx.bitwise_left_shift`).
+pub fn bitwise_left_shift(a: impl ArrayLike, b: impl ArrayLike) -> Result<Tensor> {
+    left_shift(a, b)
+}
+
+/// Alias of [`right_shift`] (`mx.bitwise_right_shift`).
+pub fn bitwise_right_shift(a: impl ArrayLike, b: impl ArrayLike) -> Result<Tensor> {
+    right_shift(a, b)
+}

@@ -114,6 +114,14 @@ pub fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor
         "isfinite" => Some(mx::isfinite),
         "isposinf" => Some(mx::isposinf),
         "isneginf" => Some(mx::isneginf),
+        "trunc" => Some(mx::trunc),
+        "positive" => Some(mx::positive),
+        "acos" => Some(mx::acos),
+        "acosh" => Some(mx::acosh),
+        "asin" => Some(mx::asin),
+        "asinh" => Some(mx::asinh),
+        "atan" => Some(mx::atan),
+        "atanh" => Some(mx::atanh),
         _ => None,
     };
     if let Some(f) = unary {
@@ -133,6 +141,10 @@ pub fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor
         "logical_and" => Some(|a, b| mx::logical_and(a, b)),
         "logical_or" => Some(|a, b| mx::logical_or(a, b)),
         "logical_xor" => Some(|a, b| mx::logical_xor(a, b)),
+        "atan2" => Some(|a, b| mx::atan2(a, b)),
+        "pow" => Some(|a, b| mx::pow(a, b)),
+        "bitwise_left_shift" => Some(|a, b| mx::bitwise_left_shift(a, b)),
+        "bitwise_right_shift" => Some(|a, b| mx::bitwise_right_shift(a, b)),
         _ => None,
     };
     if let Some(f) = binary {
@@ -167,6 +179,10 @@ pub fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor
         "finfo" => mx::finfo(dtype()?).map(|i| vec![Tensor::from_vec(vec![i.min, i.max, i.eps])]),
         "iinfo" => mx::iinfo(dtype()?).map(|i| vec![Tensor::from_vec(vec![i.min as f64, i.max as f64])]),
         "issubdtype" => Ok(vec![Tensor::scalar(mx::issubdtype(dtype_like(&p["a"])?, dtype_like(&p["b"])?))]),
+        "isdtype" => {
+            let kinds: Vec<&str> = p["kinds"].as_array().map_or(vec![], |v| v.iter().filter_map(Value::as_str).collect());
+            mx::isdtype(dtype()?, &kinds).map(|b| vec![Tensor::scalar(b)])
+        }
         "can_cast" => Ok(vec![Tensor::scalar(mx::can_cast(dtype_of(&p["from"])?, dtype_of(&p["to"])?))]),
         "result_type" => {
             let ops: Vec<Operand> = (0..xs.len()).map(|i| operand(xs, i)).collect::<Step<_>>()?;
