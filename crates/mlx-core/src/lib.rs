@@ -22,6 +22,7 @@ mod operators;
 pub mod ops;
 mod tensor;
 
+pub use display::{get_printoptions, printoptions, set_printoptions, PrintOptions, PrintOptionsGuard};
 pub use device::{default_device, register_backend, set_default_device, Device};
 pub use mlx_ops::{
     active_memory, peak_memory, promote, reset_peak_memory, Backend, Bool8, Dtype, DtypeCategory, Error, Primitive,

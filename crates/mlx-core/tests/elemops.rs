@@ -70,3 +70,16 @@ fn random_bits_widths_share_one_byte_stream() {
     let bytes: Vec<u8> = w32.iter().flat_map(|w| w.to_le_bytes()).collect();
     assert_eq!(w8, bytes);
 }
+
+#[test]
+fn print_precision_like_mlx() {
+    // The only test in this binary that prints, so the global option is not raced.
+    let x = Tensor::from_slice(&[1.5f32, 2.0], &[2]).unwrap();
+    {
+        let _guard = mx::printoptions(3);
+        assert_eq!(mx::get_printoptions().precision, 3);
+        assert_eq!(x.to_string(), "array([1.500, 2.000], dtype=float32)");
+    }
+    assert_eq!(mx::get_printoptions().precision, -1);
+    assert_eq!(x.to_string(), "array([1.5, 2], dtype=float32)");
+}
