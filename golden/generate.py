@@ -1223,7 +1223,8 @@ def fam_random():
     for k in keys:
         for shape, d, loc, scale in (([5], "float32", 0.0, 1.0), ([3, 4], "float32", 2.0, 0.5),
                                      ([4], "float16", 0.0, 1.0), ([4], "bfloat16", -1.0, 3.0),
-                                     ([], "float32", 0.0, 1.0), ([33], "float32", 0.0, 1.0)):
+                                     ([], "float32", 0.0, 1.0), ([33], "float32", 0.0, 1.0),
+                                     ([3], "complex64", 0.0, 1.0), ([2, 2], "complex64", 1.0, 2.0)):
             f.add("random.normal", {"shape": shape, "dtype": d, "loc": loc, "scale": scale}, [k])
     f.add("random.normal", {"shape": [2], "dtype": "int32", "loc": 0.0, "scale": 1.0}, [keys[0]], expect_error=True)
     for k in keys[:4]:

@@ -292,9 +292,12 @@ binary_fns!(
 /// Two nodes, not one with two outputs: the core's nodes have one output today.
 ///
 /// # Errors
-/// As [`floor_divide`] and [`remainder`].
+/// `[divmod] Complex type not supported.`; `[broadcast_shapes]`.
 pub fn divmod(a: impl ArrayLike, b: impl ArrayLike) -> Result<(Tensor, Tensor)> {
     let (a, b) = (a.into_operand(), b.into_operand());
+    if result_type(&[a.clone(), b.clone()]).is_complex() {
+        return Err(Error::invalid("divmod", "Complex type not supported."));
+    }
     Ok((floor_divide(a.clone(), b.clone())?, remainder(a, b)?))
 }
 
@@ -334,10 +337,7 @@ pub fn inner(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
     let (ka, kb) = (a.shape()[a.ndim() - 1], b.shape()[b.ndim() - 1]);
     if ka != kb {
-        return Err(Error::invalid(
-            "inner",
-            format!("Last dimension of inputs must match but got {ka} and {kb}."),
-        ));
+        return Err(Error::invalid("inner", format!("a and b must have the same last dimension (got {ka} and {kb}).")));
     }
     let a2 = crate::reshape(a, &[-1, ka as i32])?;
     let b2 = crate::reshape(b, &[-1, kb as i32])?;

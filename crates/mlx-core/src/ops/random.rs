@@ -136,8 +136,30 @@ pub fn uniform(
 /// `loc + scale * sqrt(2) * erfinv(u)` with `u` uniform in `(-1, 1)`.
 ///
 /// # Errors
-/// As [`uniform`].
+/// `[normal]` for a non-inexact dtype; as [`uniform`]. complex64 samples have independent
+/// real and imaginary parts of variance 1/2 each (as MLX).
 pub fn normal(shape: &[usize], dtype: Dtype, loc: f64, scale: f64, key: Option<&Tensor>) -> Result<Tensor> {
+    if !dtype.is_inexact() {
+        return Err(Error::invalid("normal", "Only floating point and complex64 types are supported."));
+    }
+    if dtype.is_complex() {
+        // MLX: float32 normals of shape `shape + [2]` over √2 are the (re, im) pairs.
+        let mut pair = shape.to_vec();
+        pair.push(2);
+        let f = crate::multiply(&normal(&pair, Dtype::Float32, 0.0, 1.0, key)?, std::f64::consts::FRAC_1_SQRT_2)?;
+        let n = shape.len() as i64;
+        let part = |i: i64| -> Result<Tensor> {
+            let mut start = vec![0i64; shape.len()];
+            let mut stop: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+            start.push(i);
+            stop.push(i + 1);
+            let s = crate::slice(&f, &start, &stop, &vec![1; shape.len() + 1])?;
+            crate::squeeze(&s, n as i32)
+        };
+        let z = crate::add(&part(0)?, &crate::multiply(&part(1)?, crate::Scalar::Complex(0.0, 1.0))?)?;
+        let z = if scale != 1.0 { crate::multiply(&z, &crate::full(&[], scale, dtype)?)? } else { z };
+        return if loc != 0.0 { crate::add(&z, &crate::full(&[], loc, dtype)?) } else { Ok(z) };
+    }
     let low = crate::full(&[], f32::from_bits((-1.0f32).to_bits() - 1) as f64, dtype)?;
     let high = crate::full(&[], 1.0, dtype)?;
     let u = uniform(&low, &high, shape, dtype, key)?;
