@@ -158,7 +158,7 @@ mod tests {
     fn fixed_precision() {
         // mx.set_printoptions(precision=3): [1.000, 2.123, 0.000, 12345679.000, nan, -0.500]
         let got: Vec<String> =
-            [1.0, 2.123456789f32 as f64, 1e-8, 12345678.9f32 as f64, f64::NAN, -0.5].iter().map(|&v| fmt_float(v, 3)).collect();
+            [1.0, 2.123_456_7_f32 as f64, 1e-8, 12345678.9f32 as f64, f64::NAN, -0.5].iter().map(|&v| fmt_float(v, 3)).collect();
         assert_eq!(got, ["1.000", "2.123", "0.000", "12345679.000", "nan", "-0.500"]);
         // precision=0: [1, 2, 0, 12345679, nan, -0]
         assert_eq!(fmt_float(-0.5, 0), "-0");

@@ -17,7 +17,7 @@ fn integer_division_by_zero_is_defined() {
     assert_eq!(mx::remainder(&a, &b).unwrap().to_vec::<i32>().unwrap(), vec![7, -7, 0, 0, i32::MIN]);
     // divmod keeps a == q * b + r for every b, zero included.
     let (q, r) = mx::divmod(&a, &b).unwrap();
-    let back = mx::add(&mx::multiply(&q, &b).unwrap(), &r).unwrap();
+    let back = mx::add(mx::multiply(&q, &b).unwrap(), &r).unwrap();
     assert_eq!(back.to_vec::<i32>().unwrap(), a.to_vec::<i32>().unwrap());
     let u = Tensor::from_slice(&[200u8, 3], &[2]).unwrap();
     let z = Tensor::from_slice(&[0u8, 0], &[2]).unwrap();

@@ -136,6 +136,30 @@ pub fn can_cast(from: Dtype, to: Dtype) -> bool {
     promote(from, to) == to
 }
 
+/// Whether `dtype` belongs to any of `kinds` (`mx.isdtype`): each kind is `"bool"`,
+/// `"signed integer"`, `"unsigned integer"`, `"integral"`, `"real floating"`,
+/// `"complex floating"` or `"numeric"`.
+///
+/// # Errors
+/// `[isdtype] Unknown data type kind: 'foo'.`
+pub fn isdtype(dtype: Dtype, kinds: &[&str]) -> Result<bool> {
+    let c = dtype.category();
+    let mut any = false;
+    for &k in kinds {
+        any |= match k {
+            "bool" => c == DtypeCategory::Bool,
+            "signed integer" => c == DtypeCategory::SignedInteger,
+            "unsigned integer" => c == DtypeCategory::UnsignedInteger,
+            "integral" => dtype.is_integer(),
+            "real floating" => c == DtypeCategory::Floating,
+            "complex floating" => c == DtypeCategory::Complex,
+            "numeric" => c != DtypeCategory::Bool,
+            _ => return Err(Error::invalid("isdtype", format!("Unknown data type kind: '{k}'."))),
+        };
+    }
+    Ok(any)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,28 +184,4 @@ mod tests {
         assert!(can_cast(Dtype::Int8, Dtype::Int32));
         assert!(!can_cast(Dtype::Float32, Dtype::Int32));
     }
-}
-
-/// Whether `dtype` belongs to any of `kinds` (`mx.isdtype`): each kind is `"bool"`,
-/// `"signed integer"`, `"unsigned integer"`, `"integral"`, `"real floating"`,
-/// `"complex floating"` or `"numeric"`.
-///
-/// # Errors
-/// `[isdtype] Unknown data type kind: 'foo'.`
-pub fn isdtype(dtype: Dtype, kinds: &[&str]) -> Result<bool> {
-    let c = dtype.category();
-    let mut any = false;
-    for &k in kinds {
-        any |= match k {
-            "bool" => c == DtypeCategory::Bool,
-            "signed integer" => c == DtypeCategory::SignedInteger,
-            "unsigned integer" => c == DtypeCategory::UnsignedInteger,
-            "integral" => dtype.is_integer(),
-            "real floating" => c == DtypeCategory::Floating,
-            "complex floating" => c == DtypeCategory::Complex,
-            "numeric" => c != DtypeCategory::Bool,
-            _ => return Err(Error::invalid("isdtype", format!("Unknown data type kind: '{k}'."))),
-        };
-    }
-    Ok(any)
 }

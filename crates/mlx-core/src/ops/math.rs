@@ -360,7 +360,7 @@ pub fn kron(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         return crate::multiply(a, b);
     }
     let n = a.ndim().max(b.ndim());
-    let pad = |s: &[usize]| -> Vec<usize> { std::iter::repeat(1).take(n - s.len()).chain(s.iter().copied()).collect() };
+    let pad = |s: &[usize]| -> Vec<usize> { [vec![1; n - s.len()], s.to_vec()].concat() };
     let (sa, sb) = (pad(a.shape()), pad(b.shape()));
     let ia: Vec<i32> = sa.iter().flat_map(|&d| [d as i32, 1]).collect();
     let ib: Vec<i32> = sb.iter().flat_map(|&d| [1, d as i32]).collect();
