@@ -9,6 +9,15 @@
 //! Invariant of the global state (calls without a key): it holds one evaluated key; each call
 //! splits it into `(new state, subkey)` and uses the subkey, exactly as MLX's `KeySequence`.
 //! `seed(s)` resets it to `key(s)`; before any `seed` it is seeded from the clock.
+//!
+//! ```
+//! use mlx_core::{random, Dtype};
+//! let k = random::key(0);
+//! // mx.random.uniform(shape=(4,), key=mx.random.key(0)) in MLX:
+//! // [0.9653215, 0.22515903, 0.63303, 0.29638183]
+//! let u = random::uniform(0.0, 1.0, &[4], Dtype::Float32, Some(&k)).unwrap();
+//! assert_eq!(u.to_vec::<f32>().unwrap(), vec![0.9653215, 0.22515903, 0.63303, 0.29638183]);
+//! ```
 
 use std::sync::Mutex;
 
