@@ -29,9 +29,11 @@ pub use mlx_ops::{
 };
 pub use operand::{result_type, ArrayLike, Operand};
 pub use ops::composite::*;
+pub use ops::conv::*;
 pub use ops::creation::*;
 pub use ops::elementwise::*;
 pub use ops::linalg::*;
+pub use ops::products::*;
 pub use ops::reduce::*;
 pub use ops::shape::*;
 pub use ops::Axes;

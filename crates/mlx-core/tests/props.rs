@@ -96,6 +96,19 @@ proptest! {
             ("concat", |x, a| mx::concatenate(&[x.clone(), mx::exp(x)?], a)),
             ("reshape", |x, _| mx::reshape(x, &[-1])),
             ("where", |x, _| mx::r#where(&mx::less(x, 0.0)?, x, 0.0)),
+            // conv_general: the view as (1, n, c) channels-last input against a fixed kernel.
+            ("conv1d", |x, _| {
+                let x3 = mx::reshape(x, &[1, -1, 1])?;
+                let w = mx::reshape(&mx::arange(1.0, 3.0, 1.0, None)?, &[1, 2, 1])?;
+                mx::conv_general(&x3, &w, &mx::ConvGeneralOptions { padding_lo: vec![1], padding_hi: vec![1], ..Default::default() })
+            }),
+            // gather_mm: gather the view's rows as 1x1 matrices.
+            ("gather_mm", |x, _| {
+                let m = mx::reshape(x, &[-1, 1, 1])?;
+                let n = m.shape()[0] as i32;
+                let idx = mx::arange(n - 1, -1, -1, mx::Dtype::Int32)?;
+                mx::gather_mm(&m, &m, Some(&idx), None, false)
+            }),
         ];
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
@@ -122,5 +135,5 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // The catalog is the list of primitives; this guards that the list is what we think it is,
     // so a new primitive shows up here and gets added to the property above.
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
-    assert_eq!(names.len(), 34, "new primitive: extend the view/contiguous property test: {names:?}");
+    assert_eq!(names.len(), 36, "new primitive: extend the view/contiguous property test: {names:?}");
 }

@@ -2,14 +2,16 @@
 //! for every dtype MLX allows it on; view primitives never reach a backend (the scheduler turns
 //! them into layout changes).
 
+mod conv;
 mod copy;
 mod elementwise;
+mod gather_mm;
 mod matmul;
 pub mod num;
 mod reduce;
 pub mod strided;
 
-use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ReduceOp, Result, Scalar, Spec, UnaryOp};
+use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -51,5 +53,12 @@ impl Backend for CpuBackend {
     }
     fn concatenate(&self, xs: &[ArrayData], axis: usize, out: &Spec) -> Result<ArrayData> {
         copy::concatenate(xs, axis, out)
+    }
+    // --- convolution and gathered matmul (linalg branch) ---
+    fn conv_general(&self, x: &ArrayData, w: &ArrayData, params: &ConvParams, out: &Spec) -> Result<ArrayData> {
+        conv::conv_general(x, w, params, out)
+    }
+    fn gather_mm(&self, a: &ArrayData, b: &ArrayData, lhs: &ArrayData, rhs: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        gather_mm::gather_mm(a, b, lhs, rhs, out)
     }
 }

@@ -6,6 +6,7 @@
 //! Elementwise primitives take inputs of one shape (the API broadcasts with `BroadcastTo` views)
 //! and, except `Select`'s condition, one dtype (the API promotes with `AsType`).
 
+use crate::conv::ConvParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::{Dtype, Error, Result, Scalar};
 
@@ -211,6 +212,11 @@ pub enum Primitive {
     Concatenate { axis: usize },
     /// A row-contiguous copy.
     Copy,
+    // --- convolution and gathered matmul (linalg branch) ---
+    /// N-d convolution, channels last: `(N, *S, C_in)` with `(C_out, *K, C_in / groups)`.
+    ConvGeneral(ConvParams),
+    /// Batched matmul of gathered batch entries: `a[lhs[i]] @ b[rhs[i]]` for every index i.
+    GatherMm,
 }
 
 impl Primitive {
@@ -232,6 +238,8 @@ impl Primitive {
             Primitive::Slice { .. } => "slice",
             Primitive::Concatenate { .. } => "concatenate",
             Primitive::Copy => "copy",
+            Primitive::ConvGeneral(_) => "conv_general",
+            Primitive::GatherMm => "gather_mm",
         }
     }
 
@@ -242,6 +250,8 @@ impl Primitive {
             Primitive::Binary(_) | Primitive::Matmul => 2,
             Primitive::Select => 3,
             Primitive::Concatenate { .. } => return None,
+            Primitive::ConvGeneral(_) => 2,
+            Primitive::GatherMm => 4,
             Primitive::Unary(_)
             | Primitive::AsType(_)
             | Primitive::Reduce { .. }
@@ -425,6 +435,8 @@ impl Primitive {
                 Spec::new(shape, first.dtype)
             }
             Primitive::Copy => inputs[0].clone(),
+            Primitive::ConvGeneral(p) => crate::conv::infer_conv(p, &inputs[0], &inputs[1])?,
+            Primitive::GatherMm => crate::conv::infer_gather_mm(inputs)?,
         };
         Ok(vec![out])
     }
@@ -449,6 +461,8 @@ impl Primitive {
         all.push(Primitive::Slice { start: vec![0], step: vec![1], shape: vec![1] });
         all.push(Primitive::Concatenate { axis: 0 });
         all.push(Primitive::Copy);
+        all.push(Primitive::ConvGeneral(ConvParams::simple(1)));
+        all.push(Primitive::GatherMm);
         all
     }
 }

@@ -2,9 +2,11 @@
 //! primitive's inference rule when the graph is built, so errors point at the caller's line.
 
 pub mod composite;
+pub mod conv;
 pub mod creation;
 pub mod elementwise;
 pub mod linalg;
+pub mod products;
 pub mod reduce;
 pub mod shape;
 
