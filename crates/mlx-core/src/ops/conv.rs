@@ -82,6 +82,16 @@ fn per_axis(v: &[i32], n: usize, default: i32, what: &str) -> Result<Vec<i32>> {
 /// Spatial output size: `((in-1)*input_dilation + 1 + lo + hi - ((K-1)*kernel_dilation + 1)) /
 /// stride + 1`. The dtype is the promotion of both (the input must be a real float).
 ///
+/// ```
+/// use mlx_core::{self as mx, Tensor};
+/// // A length-4 signal, one channel, against the kernel [1, 10] with one zero of padding.
+/// let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[1, 4, 1]).unwrap();
+/// let w = Tensor::from_slice(&[1.0f32, 10.0], &[1, 2, 1]).unwrap();
+/// let opts = mx::ConvGeneralOptions { padding_lo: vec![1], ..Default::default() };
+/// let y = mx::conv_general(&x, &w, &opts).unwrap();
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![10.0, 21.0, 32.0, 43.0]);
+/// ```
+///
 /// # Errors
 /// `[conv]` for an input that is not a real float, a rank other than 3-5, a weight rank unlike
 /// the input's, channels that do not match or divide by `groups`, `groups != 1` with 3

@@ -58,17 +58,25 @@ fn matrix_operands(op: &str, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)>
 /// `c` must broadcast to the product's shape. dtype: the promotion of all three, which must be
 /// a real float or complex64.
 ///
+/// ```
+/// use mlx_core::{self as mx, Tensor};
+/// let c = Tensor::from_slice(&[1.0f32, 1.0], &[2]).unwrap();
+/// let a = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+/// let b = Tensor::from_slice(&[1.0f32, 0.0], &[2]).unwrap();
+/// let y = mx::addmm(&c, &a, &b, 2.0, 0.5).unwrap(); // 2 * [1, 3] + 0.5
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![2.5, 6.5]);
+/// ```
+///
 /// # Errors
 /// `[addmm]` for 0-d `a`/`b`, mismatched inner dimensions, a non-float result type, or a `c`
 /// that does not broadcast to the output.
 pub fn addmm(c: &Tensor, a: &Tensor, b: &Tensor, alpha: f32, beta: f32) -> Result<Tensor> {
     let op = "addmm";
-    let (a2, b2) = matrix_operands(op, a, b)?;
+    matrix_operands(op, a, b)?;
     let dtype = result_type(&[a, b, c]);
     if !dtype.is_inexact() {
         return Err(not_real_float(op, &[c.dtype(), a.dtype(), b.dtype()], dtype));
     }
-    let _ = (a2, b2);
     let ab = matmul(&astype(a, dtype)?, &astype(b, dtype)?)?;
     let out_shape = ab.shape().to_vec();
     let cb = broadcast_shapes(c.shape(), &out_shape)?;
@@ -350,7 +358,7 @@ pub fn block_masked_mm(
         return Err(not_real_float(op, &[a.dtype(), b.dtype()], dtype));
     }
     let (na, nb) = (a2.ndim(), b2.ndim());
-    let mut batch = broadcast_shapes(&a2.shape()[..na - 2], &b2.shape()[..nb - 2])?;
+    let batch = broadcast_shapes(&a2.shape()[..na - 2], &b2.shape()[..nb - 2])?;
     let (m, k, n) = (a2.shape()[na - 2], a2.shape()[na - 1], b2.shape()[nb - 1]);
     let (tm, tn, tk) = (m.div_ceil(bs), n.div_ceil(bs), k.div_ceil(bs));
     let with = |batch: &[usize], y: usize, x: usize| -> Vec<usize> { [batch, &[y, x][..]].concat() };
@@ -394,7 +402,6 @@ pub fn block_masked_mm(
         let mo = prep(&mo, None, mdt, tm, tn)?;
         out = apply_mask(&out, &expand_blocks(&mo, bs, m, n)?)?;
     }
-    batch.clear();
     let nd = out.ndim() as i32;
     match (a.ndim() == 1, b.ndim() == 1) {
         (true, true) => squeeze(&out, [nd - 2, nd - 1]),
@@ -597,6 +604,15 @@ fn take_diagonals(mut term: Term) -> Result<Term> {
 /// Contracted pairs are reduced left to right, each with transposes/reshapes and one matmul;
 /// pairs with nothing to contract multiply elementwise; labels no later term needs are
 /// summed first. Size-1 axes broadcast against the label's size.
+///
+/// ```
+/// use mlx_core::{self as mx, Tensor};
+/// let a = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+/// let tr = mx::einsum("ii", &[a.clone()]).unwrap();
+/// assert_eq!(tr.item::<f32>().unwrap(), 5.0);
+/// let ab = mx::einsum("ij,jk->ik", &[a.clone(), a]).unwrap();
+/// assert_eq!(ab.to_vec::<f32>().unwrap(), vec![7.0, 10.0, 15.0, 22.0]);
+/// ```
 ///
 /// # Errors
 /// `[einsum]` for a wrong number of operands or subscripts, repeated or unknown output labels,
