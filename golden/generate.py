@@ -277,6 +277,12 @@ def compute_linalg(op, p, xs):
         return mx.vecdot(xs[0], xs[1], axis=p["axis"])
     if op == "einsum":
         return mx.einsum(p["subscripts"], *xs)
+    if op == "einsum_path":
+        # (path, info) as arrays: the steps' positions, each step's length, the info's bytes.
+        path, info = mx.einsum_path(p["subscripts"], *xs)
+        flat = [int(i) for step in path for i in step]
+        return [mx.array(flat, dtype=mx.int32), mx.array([len(s) for s in path], dtype=mx.int32),
+                mx.array(list(info.encode()), dtype=mx.uint8)]
     if op == "gather_mm":
         o = _opt_inputs(p, xs, ["lhs", "rhs"], 2)
         return mx.gather_mm(xs[0], xs[1], o["lhs"], o["rhs"], sorted_indices=p["sorted"])
@@ -1067,6 +1073,22 @@ def _products(f):
     es("ij->ii", [r("float32", (2, 3))], expect_error=True)
     es("ijk->ij", [r("float32", (2, 3))], expect_error=True)
     es("ij,jk->ik", [r("int32", (2, 3)), r("int32", (3, 4))], expect_error=True)
+    # einsum_path (and einsum along longer paths)
+    ep = lambda sub, xs, **kw: f.add("einsum_path", {"subscripts": sub}, xs, **kw)
+    ep("ij,jk,kl->il", [r("float32", (2, 3)), r("float32", (3, 4)), r("float32", (4, 5))])
+    ep("ij,jk", [r("float32", (2, 3)), r("float32", (3, 4))])
+    ep("ii", [r("float32", (3, 3))])
+    ep("ab,bc,cd,de->ae", [r("float32", (2, 6)), r("float32", (6, 2)), r("float32", (2, 7)), r("float32", (7, 3))])
+    ep("ij,kl,jk->il", [r("float32", (2, 3)), r("float32", (4, 5)), r("float32", (3, 4))])
+    ep("i,j,k->ijk", [r("float32", (2,)), r("float32", (3,)), r("float32", (4,))])
+    ep("...ij,jk,k->...i", [r("float32", (2, 3, 4)), r("float32", (4, 5)), r("float32", (5,))])
+    ep("ij,jk->ik", [r("float32", (2, 3)), r("float32", (4, 4))], expect_error=True)
+    for sub, shapes in [("ab,bc,cd,de->ae", [(2, 6), (6, 2), (2, 7), (7, 3)]),
+                        ("ij,kl,jk->il", [(2, 3), (4, 5), (3, 4)]),
+                        ("i,j,k->ijk", [(2,), (3,), (4,)]),
+                        ("...ij,jk,k->...i", [(2, 3, 4), (4, 5), (5,)]),
+                        ("ij,jk,ki->", [(3, 4), (4, 5), (5, 3)])]:
+        es(sub, [r("float32", s) for s in shapes])
     # gather_mm
     gm = lambda xs, lhs, rhs, sorted_=False, **kw: f.add(
         "gather_mm", {"lhs": lhs, "rhs": rhs, "sorted": sorted_}, xs, **kw)

@@ -420,7 +420,7 @@ const HADAMARD_28: &str = "+------++----++-+--+-+--++---+-----+++-----+-+--+-+--
 /// Walsh-Hadamard transform along the last axis (`mx.hadamard_transform`):
 /// `y = (H_n @ x) * scale` with `H_n = H_m ⊗ H_{2^k}` for `n = m * 2^k`, `m` in (1, 12, 20,
 /// 28), `H_{2^k}` Sylvester's. `scale` defaults to `1/sqrt(n)` (orthonormal). dtype: real
-/// floats keep theirs (half floats compute in float32), others become float32.
+/// floats keep theirs (and compute in it, as MLX does), others become float32.
 ///
 /// # Errors
 /// `[hadamard_transform]` for an empty input; `[hadamard]` when n is not m * 2^k.
@@ -447,12 +447,14 @@ pub fn hadamard_transform(a: &Tensor, scale: Option<f32>) -> Result<Tensor> {
     };
     let p2 = n / m;
     let k = p2.trailing_zeros() as usize;
-    let work = if matches!(dtype, Dtype::Float16 | Dtype::Bfloat16) { Dtype::Float32 } else { dtype };
+    // Like MLX, butterflies run in the array's own dtype (half floats round at every stage),
+    // pairing neighbours first (stride 1, 2, 4, ...), so half-float results agree bit for bit.
+    let work = dtype;
     let out_shape = a.shape().to_vec();
     let pre = a.size() / n;
     let mut x = astype(&astype(a, dtype)?, work)?;
     // Sylvester butterflies: step j pairs elements 2^(k-1-j) apart.
-    for j in 0..k {
+    for j in (0..k).rev() {
         let (outer, inner) = (1usize << j, 1usize << (k - 1 - j));
         let y = reshape_usize(&x, &[pre * m * outer, 2, inner])?;
         let lo = slice(&y, &[0, 0, 0], &[i64::MAX, 1, i64::MAX], &[1, 1, 1])?;
@@ -567,6 +569,159 @@ fn parse_einsum(subscripts: &str, operands: &[Tensor]) -> Result<(Vec<Vec<char>>
     Ok((labels, out))
 }
 
+/// Label sets and costs of MLX's einsum path search (opt_einsum's greedy strategy).
+type Set = std::collections::BTreeSet<char>;
+
+fn term_size<'a>(labels: impl IntoIterator<Item = &'a char>, size: &BTreeMap<char, usize>) -> usize {
+    labels.into_iter().map(|c| size.get(c).copied().unwrap_or(1)).product()
+}
+
+/// `size * max(1, terms - 1) (+ size when something is summed)`: MLX's FLOP estimate.
+fn flop_count(term: &Set, inner: bool, num_terms: usize, size: &BTreeMap<char, usize>) -> usize {
+    let op_factor = (num_terms.saturating_sub(1)).max(1) + usize::from(inner);
+    term_size(term, size) * op_factor
+}
+
+/// One step of the path: the positions (in the current operand list) contracted together.
+struct PathPlan {
+    steps: Vec<Vec<usize>>,
+    naive_cost: usize,
+    naive_scaling: usize,
+    cost: usize,
+    scaling: usize,
+}
+
+/// MLX's path: two operands or fewer in one step; otherwise greedy pairwise contractions
+/// (largest size reduction first, then cheapest), outer products only when nothing else is
+/// left, and one naive step for whatever remains when no pair fits the limits.
+fn plan_path(labels: &[Vec<char>], out: &[char], size: &BTreeMap<char, usize>) -> PathPlan {
+    let mut inputs: Vec<Set> = labels.iter().map(|l| l.iter().copied().collect()).collect();
+    let output: Set = out.iter().copied().collect();
+    let all: Set = inputs.iter().flatten().copied().collect();
+    let naive_inner = all.iter().any(|c| !output.contains(c));
+    let naive_cost = flop_count(&all, naive_inner, inputs.len(), size);
+    let naive_scaling = all.len();
+    let n = inputs.len();
+    if n <= 2 {
+        return PathPlan { steps: vec![(0..n).collect()], naive_cost, naive_scaling, cost: naive_cost, scaling: naive_scaling };
+    }
+    let memory_limit =
+        labels.iter().map(|l| term_size(l, size)).chain(std::iter::once(term_size(out, size))).max().unwrap_or(1);
+    struct Contraction {
+        removed: i64,
+        cost: usize,
+        output: Set,
+        dims: usize,
+        x: usize,
+        y: usize,
+    }
+    let mut pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect();
+    let mut possible: Vec<Contraction> = vec![];
+    let (mut steps, mut path_cost, mut path_scaling) = (vec![], 0usize, 0usize);
+    for _ in 0..n - 1 {
+        let candidate = |inputs: &[Set], p1: usize, p2: usize, path_cost: usize| -> Option<Contraction> {
+            let union: Set = inputs[p1].union(&inputs[p2]).copied().collect();
+            let mut new_term: Set = Set::new();
+            for (i, inp) in inputs.iter().enumerate() {
+                if i != p1 && i != p2 {
+                    new_term.extend(inp.iter().filter(|c| union.contains(c)));
+                }
+            }
+            new_term.extend(output.iter().filter(|c| union.contains(c)));
+            let new_size = term_size(&new_term, size);
+            if new_size > memory_limit {
+                return None;
+            }
+            let removed = (term_size(&inputs[p1], size) + term_size(&inputs[p2], size)) as i64 - new_size as i64;
+            let inner = union.len() > new_term.len();
+            let cost = flop_count(&union, inner, 2, size);
+            if path_cost + cost > naive_cost {
+                return None;
+            }
+            Some(Contraction { removed, cost, output: new_term, dims: union.len(), x: p1, y: p2 })
+        };
+        for &(p1, p2) in &pairs {
+            if !inputs[p1].is_disjoint(&inputs[p2]) {
+                possible.extend(candidate(&inputs, p1, p2, path_cost));
+            }
+        }
+        if possible.is_empty() {
+            for &(p1, p2) in &pairs {
+                possible.extend(candidate(&inputs, p1, p2, path_cost));
+            }
+        }
+        if possible.is_empty() {
+            let rest: Set = inputs.iter().flatten().copied().collect();
+            let inner = rest.iter().any(|c| !output.contains(c));
+            path_cost += flop_count(&rest, inner, inputs.len(), size);
+            path_scaling = path_scaling.max(rest.len());
+            steps.push((0..inputs.len()).collect());
+            break;
+        }
+        let mut best = 0;
+        for (i, c) in possible.iter().enumerate() {
+            let b = &possible[best];
+            if c.removed > b.removed || (c.removed == b.removed && c.cost < b.cost) {
+                best = i;
+            }
+        }
+        let best = possible.remove(best);
+        path_scaling = path_scaling.max(best.dims);
+        steps.push(vec![best.x, best.y]);
+        inputs.remove(best.y);
+        inputs.remove(best.x);
+        inputs.push(best.output.clone());
+        possible.retain(|c| c.x != best.x && c.x != best.y && c.y != best.x && c.y != best.y);
+        for c in &mut possible {
+            c.x -= usize::from(c.x > best.x) + usize::from(c.x > best.y);
+            c.y -= usize::from(c.y > best.x) + usize::from(c.y > best.y);
+        }
+        pairs = (0..inputs.len() - 1).map(|i| (i, inputs.len() - 1)).collect();
+        path_cost += best.cost;
+    }
+    PathPlan { steps, naive_cost, naive_scaling, cost: path_cost, scaling: path_scaling }
+}
+
+/// The contraction order [`einsum`] uses and a summary (`mx.einsum_path`): a list of steps,
+/// each the positions of the operands contracted together (the result is appended to the
+/// operand list), and MLX's report of naive and optimized scaling and FLOP counts.
+///
+/// # Errors
+/// As [`einsum`]'s subscript and shape checks.
+pub fn einsum_path(subscripts: &str, operands: &[Tensor]) -> Result<(Vec<Vec<usize>>, String)> {
+    let (labels, out) = parse_einsum(subscripts, operands)?;
+    let size = label_sizes(&labels, operands)?;
+    let plan = plan_path(&labels, &out, &size);
+    let info = format!(
+        "  Complete contraction:  {subscripts}\n         Naive scaling:  {}\n     Optimized scaling:  {}\n      Naive FLOP count:  {}\n  Optimized FLOP count:  {}\n",
+        plan.naive_scaling, plan.scaling, plan.naive_cost, plan.cost
+    );
+    Ok((plan.steps, info))
+}
+
+/// The size of every label (size-1 axes broadcast).
+fn label_sizes(labels: &[Vec<char>], operands: &[Tensor]) -> Result<BTreeMap<char, usize>> {
+    let mut size: BTreeMap<char, usize> = BTreeMap::new();
+    for (idx, (ls, t)) in labels.iter().zip(operands).enumerate() {
+        for (ax, (&c, &d)) in ls.iter().zip(t.shape()).enumerate() {
+            let e = size.entry(c).or_insert(d);
+            if *e == 1 {
+                *e = d;
+            } else if d != 1 && d != *e {
+                return Err(Error::invalid(
+                    "einsum",
+                    format!(
+                        "Cannot broadcast dimension {ax} of input {idx} with shape {} to size {}.",
+                        fmt_shape(t.shape()),
+                        e
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(size)
+}
+
 /// Sums over `axes` of a term and drops their labels.
 fn sum_axes(term: Term, axes: &[usize]) -> Result<Term> {
     if axes.is_empty() {
@@ -618,27 +773,9 @@ fn take_diagonals(mut term: Term) -> Result<Term> {
 /// `[einsum]` for a wrong number of operands or subscripts, repeated or unknown output labels,
 /// and sizes that do not broadcast; `[matmul]` for integer contractions (as MLX).
 pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
-    let op = "einsum";
     let (labels, out) = parse_einsum(subscripts, operands)?;
-    // The size of every label (1 broadcasts).
-    let mut size: BTreeMap<char, usize> = BTreeMap::new();
-    for (idx, (ls, t)) in labels.iter().zip(operands).enumerate() {
-        for (ax, (&c, &d)) in ls.iter().zip(t.shape()).enumerate() {
-            let e = size.entry(c).or_insert(d);
-            if *e == 1 {
-                *e = d;
-            } else if d != 1 && d != *e {
-                return Err(Error::invalid(
-                    op,
-                    format!(
-                        "Cannot broadcast dimension {ax} of input {idx} with shape {} to size {}.",
-                        fmt_shape(t.shape()),
-                        e
-                    ),
-                ));
-            }
-        }
-    }
+    let size = label_sizes(&labels, operands)?;
+    let plan = plan_path(&labels, &out, &size);
     let mut terms: Vec<Term> = vec![];
     for (ls, t) in labels.iter().zip(operands) {
         let full: Vec<usize> = ls.iter().map(|c| size[c]).collect();
@@ -655,9 +792,21 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
             (0..term.labels.len()).filter(|&a| !needed_later(&terms, i, term.labels[a])).collect();
         terms[i] = sum_axes(term, &axes)?;
     }
-    while terms.len() > 1 {
-        let b = terms.remove(1);
-        let a = terms.remove(0);
+    // Follow MLX's path: each step contracts the listed operands and appends the result; a
+    // step of more than two operands (the naive remainder) contracts them left to right.
+    let mut queue: Vec<(usize, usize)> = vec![];
+    for step in &plan.steps {
+        match step[..] {
+            [x, y] => queue.push((x, y)),
+            _ => queue.extend(std::iter::repeat((0, 1)).take(step.len().saturating_sub(1))),
+        }
+    }
+    for (x, y) in queue {
+        if terms.len() < 2 || y >= terms.len() || x >= y {
+            break;
+        }
+        let b = terms.remove(y);
+        let a = terms.remove(x);
         let rest = &terms;
         let keep = |c: &char| out.contains(c) || rest.iter().any(|t| t.labels.contains(c));
         let batch: Vec<char> = a.labels.iter().filter(|c| b.labels.contains(c) && keep(c)).copied().collect();
@@ -689,7 +838,25 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
             reshape_usize(&p, &[dims(&batch), dims(&a_only), dims(&b_only)].concat())?
         };
         let labels = [batch, a_only, b_only].concat();
-        terms.insert(0, Term { t: result, labels });
+        terms.push(Term { t: result, labels });
+    }
+    // Anything the path left (never for a valid plan) is contracted by elementwise products.
+    while terms.len() > 1 {
+        let b = terms.remove(1);
+        let a = terms.remove(0);
+        let all: Vec<char> = a.labels.iter().chain(b.labels.iter().filter(|c| !a.labels.contains(c))).copied().collect();
+        let shape_of = |t: &Term| -> Result<Tensor> {
+            let perm: Vec<i32> = all
+                .iter()
+                .filter_map(|c| t.labels.iter().position(|l| l == c))
+                .map(|p| p as i32)
+                .collect();
+            let tt = transpose(&t.t, perm)?;
+            let shape: Vec<usize> = all.iter().map(|c| if t.labels.contains(c) { size[c] } else { 1 }).collect();
+            reshape_usize(&tt, &shape)
+        };
+        let t = multiply(&shape_of(&a)?, &shape_of(&b)?)?;
+        terms.insert(0, Term { t, labels: all });
     }
     let last = terms.remove(0);
     let axes: Vec<usize> = (0..last.labels.len()).filter(|&i| !out.contains(&last.labels[i])).collect();

@@ -243,6 +243,14 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             let ts: Vec<Tensor> = (0..xs.len()).map(|i| tensor(xs, i).cloned()).collect::<Step<_>>()?;
             mx::einsum(p["subscripts"].as_str().unwrap_or(""), &ts)
         }
+        "einsum_path" => {
+            let ts: Vec<Tensor> = (0..xs.len()).map(|i| tensor(xs, i).cloned()).collect::<Step<_>>()?;
+            return Ok(mx::einsum_path(p["subscripts"].as_str().unwrap_or(""), &ts).map(|(path, info)| {
+                let flat: Vec<i32> = path.iter().flatten().map(|&i| i as i32).collect();
+                let lens: Vec<i32> = path.iter().map(|s| s.len() as i32).collect();
+                vec![Tensor::from_vec(flat), Tensor::from_vec(lens), Tensor::from_vec(info.into_bytes())]
+            }));
+        }
         "gather_mm" => {
             let opt = optional_inputs(p, xs, &["lhs", "rhs"], 2)?;
             mx::gather_mm(tensor(xs, 0)?, tensor(xs, 1)?, opt[0], opt[1], p["sorted"].as_bool().unwrap_or(false))
