@@ -1171,6 +1171,12 @@ def _products(f):
     bm([r("int32", (40, 36)), r("int32", (36, 70)), r("bool", (2, 3))], 32, ["out"], expect_error=True)
     bm([r("complex64", (40, 36)), b40, r("bool", (2, 3))], 32, ["out"], expect_error=True)
     bm([a40, r("float32", (35, 70)), r("bool", (2, 3))], 32, ["out"], expect_error=True)
+    # empty operands (appended last so earlier cases keep their random values)
+    sm([A, B, arr(np.zeros((0, 2)), "int32")])
+    es("ij,jk->ik", [r("float32", (0, 3)), r("float32", (3, 2))])
+    td(r("float32", (2, 3)), r("float32", (3, 0)), 1)
+    bm([r("float32", (0, 36)), b40, arr(np.zeros((0, 2)), "bool")], 32, ["out"])
+    gm([a, b, arr(np.zeros((0,)), "int32"), arr(np.zeros((0,)), "int32")], True, True)
     # hadamard_transform
     ht = lambda x, scale=None, **kw: f.add("hadamard_transform", {"scale": scale}, [x], **kw)
     for n in (2, 4, 8, 16, 64, 12, 20, 28, 24, 40, 112):
@@ -1316,6 +1322,8 @@ def _conv(f):
     cv(r("int32", (3,)), r("float32", (3,)), "full", expect_error=True)
     cv(r("float32", (0,)), r("float32", (3,)), "full", expect_error=True)
     cv(r("float32", ()), r("float32", (3,)), "full", expect_error=True)
+    c2(r("float32", (0, 3, 3, 2)), r("float32", (1, 2, 2, 2)))
+    ct(2, r("float32", (0, 2, 2, 2)), r("float32", (1, 2, 2, 2)), 2)
 
 
 FAMILIES = [fam_dtypes, fam_creation, fam_unary, fam_binary, fam_where_astype, fam_reduce,

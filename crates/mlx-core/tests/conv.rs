@@ -82,3 +82,13 @@ fn vecdot_complex_is_refused_for_now() {
     let a = Tensor::from_slice(&[C64::new(1., 1.)], &[1]).unwrap();
     assert!(mx::vecdot(&a, &a, -1).is_err());
 }
+
+#[test]
+fn empty_slice_of_a_nonempty_axis_is_safe_in_kernels() {
+    // (0, 2) sliced to its second column: an empty view whose column start is 1.
+    let seg = Tensor::from_slice::<i32>(&[], &[0, 2]).unwrap();
+    let col = mx::slice(&seg, &[0, 1], &[0, 2], &[1, 1]).unwrap();
+    let r = mx::add(&col, &col).unwrap();
+    assert_eq!(r.shape(), &[0, 1]);
+    assert!(r.to_vec::<i32>().unwrap().is_empty());
+}

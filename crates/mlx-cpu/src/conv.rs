@@ -51,7 +51,7 @@ fn tap_offset(o: &[usize], k: &[usize], ksz: &[usize], in_sp: &[usize], st: &[us
             return None;
         }
         let pos = pos as usize;
-        if pos % p.input_dilation[i] != 0 {
+        if !pos.is_multiple_of(p.input_dilation[i]) {
             return None;
         }
         let ip = pos / p.input_dilation[i];

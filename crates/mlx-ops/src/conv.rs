@@ -91,7 +91,7 @@ pub(crate) fn infer_conv(p: &ConvParams, x: &Spec, w: &Spec) -> Result<Spec> {
     }
     let g = p.groups;
     let cin = x.shape[nd - 1];
-    if g == 0 || cin % g != 0 {
+    if g == 0 || !cin.is_multiple_of(g) {
         return Err(Error::invalid(
             op,
             format!(
@@ -100,7 +100,7 @@ pub(crate) fn infer_conv(p: &ConvParams, x: &Spec, w: &Spec) -> Result<Spec> {
             ),
         ));
     }
-    if g > 1 && w.shape[0] % g != 0 {
+    if g > 1 && !w.shape[0].is_multiple_of(g) {
         return Err(Error::invalid(
             op,
             format!(

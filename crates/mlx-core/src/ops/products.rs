@@ -798,7 +798,7 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
     for step in &plan.steps {
         match step[..] {
             [x, y] => queue.push((x, y)),
-            _ => queue.extend(std::iter::repeat((0, 1)).take(step.len().saturating_sub(1))),
+            _ => queue.extend(std::iter::repeat_n((0, 1), step.len().saturating_sub(1))),
         }
     }
     for (x, y) in queue {
