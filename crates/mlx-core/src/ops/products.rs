@@ -1,4 +1,4 @@
-//! The matmul family beyond `matmul`: addmm, tensordot, vecdot, einsum, block_masked_mm,
+//! The matmul family beyond `matmul`: addmm, tensordot, vecdot, einsum (+ einsum_path), block_masked_mm,
 //! gather_mm, segmented_mm, and the Hadamard transform.
 //!
 //! Only `gather_mm` needs a primitive (`GatherMm`, which gathers batch matrices by index);
@@ -776,9 +776,11 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
     let (labels, out) = parse_einsum(subscripts, operands)?;
     let size = label_sizes(&labels, operands)?;
     let plan = plan_path(&labels, &out, &size);
+    // Every label of every term comes from an operand, so it has a size.
+    let dim = |c: &char| size.get(c).copied().unwrap_or(1);
     let mut terms: Vec<Term> = vec![];
     for (ls, t) in labels.iter().zip(operands) {
-        let full: Vec<usize> = ls.iter().map(|c| size[c]).collect();
+        let full: Vec<usize> = ls.iter().map(|c| dim(c)).collect();
         let t = broadcast_to(t, &full)?;
         terms.push(take_diagonals(Term { t, labels: ls.clone() })?);
     }
@@ -816,8 +818,8 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
         let pos = |t: &Term, cs: &[char]| -> Vec<i32> {
             cs.iter().map(|c| t.labels.iter().position(|l| l == c).unwrap_or(0) as i32).collect()
         };
-        let sz = |cs: &[char]| -> usize { cs.iter().map(|c| size[c]).product() };
-        let dims = |cs: &[char]| -> Vec<usize> { cs.iter().map(|c| size[c]).collect() };
+        let sz = |cs: &[char]| -> usize { cs.iter().map(|c| dim(c)).product() };
+        let dims = |cs: &[char]| -> Vec<usize> { cs.iter().map(|c| dim(c)).collect() };
         let result = if contract.is_empty() {
             // Elementwise: align both as (batch, a_only, b_only).
             let at = transpose(&a.t, [pos(&a, &batch), pos(&a, &a_only)].concat())?;
@@ -852,7 +854,7 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
                 .map(|p| p as i32)
                 .collect();
             let tt = transpose(&t.t, perm)?;
-            let shape: Vec<usize> = all.iter().map(|c| if t.labels.contains(c) { size[c] } else { 1 }).collect();
+            let shape: Vec<usize> = all.iter().map(|c| if t.labels.contains(c) { dim(c) } else { 1 }).collect();
             reshape_usize(&tt, &shape)
         };
         let t = multiply(&shape_of(&a)?, &shape_of(&b)?)?;
