@@ -97,6 +97,18 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
         Primitive::Slice { start, step, shape } => x[0].with_layout(x[0].layout.slice(start, step, shape)),
         Primitive::Concatenate { axis } => backend.concatenate(x, *axis, out)?,
         Primitive::Copy => backend.copy(&x[0])?,
+        // --- shapeops ---
+        Primitive::Scan { op, axis, reverse, inclusive } => backend.scan(*op, &x[0], *axis, *reverse, *inclusive, out)?,
+        Primitive::Sort { axis } => backend.sort(&x[0], *axis, false, out)?,
+        Primitive::ArgSort { axis } => backend.sort(&x[0], *axis, true, out)?,
+        Primitive::Gather { axis } => backend.gather(&x[0], &x[1], *axis, out)?,
+        Primitive::Scatter { axis, mode } => backend.scatter(*mode, &x[0], &x[1], &x[2], *axis, out)?,
+        Primitive::AsStrided { shape, strides, offset } => {
+            // Strides count row-major elements of the input: copy first unless it is laid out so.
+            let base = if x[0].layout.is_row_contiguous() { x[0].clone() } else { backend.copy(&x[0])? };
+            let start = base.layout.offset() + offset;
+            base.with_layout(mlx_ops::Layout::new(shape.clone(), strides.clone(), start))
+        }
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

@@ -4,12 +4,15 @@
 
 mod copy;
 mod elementwise;
+mod indexing;
 mod matmul;
 pub mod num;
 mod reduce;
+mod scan;
 pub mod strided;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ReduceOp, Result, Scalar, Spec, UnaryOp};
+use mlx_ops::{ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -51,5 +54,18 @@ impl Backend for CpuBackend {
     }
     fn concatenate(&self, xs: &[ArrayData], axis: usize, out: &Spec) -> Result<ArrayData> {
         copy::concatenate(xs, axis, out)
+    }
+    // --- shapeops ---
+    fn scan(&self, op: ScanOp, x: &ArrayData, axis: usize, reverse: bool, inclusive: bool, out: &Spec) -> Result<ArrayData> {
+        scan::scan(op, x, axis, reverse, inclusive, out)
+    }
+    fn sort(&self, x: &ArrayData, axis: usize, arg: bool, out: &Spec) -> Result<ArrayData> {
+        scan::sort(x, axis, arg, out)
+    }
+    fn gather(&self, x: &ArrayData, idx: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        indexing::gather(x, idx, axis, out)
+    }
+    fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        indexing::scatter(mode, x, idx, upd, axis, out)
     }
 }

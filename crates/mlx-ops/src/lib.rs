@@ -12,6 +12,7 @@ mod buffer;
 mod dtype;
 mod element;
 mod error;
+mod indexing;
 mod layout;
 mod primitive;
 mod scalar;
@@ -22,6 +23,7 @@ pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, HostBuff
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
+pub use indexing::{ScanOp, ScatterMode};
 pub use layout::Layout;
 pub use primitive::{ArgReduceOp, BinaryOp, Primitive, ReduceOp, Spec, UnaryOp};
 pub use scalar::Scalar;

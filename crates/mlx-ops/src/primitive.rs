@@ -7,6 +7,7 @@
 //! and, except `Select`'s condition, one dtype (the API promotes with `AsType`).
 
 use crate::shape::{fmt_shape, size_of};
+use crate::indexing::{ScanOp, ScatterMode};
 use crate::{Dtype, Error, Result, Scalar};
 
 /// Shape and dtype of an array, known before evaluation.
@@ -211,6 +212,19 @@ pub enum Primitive {
     Concatenate { axis: usize },
     /// A row-contiguous copy.
     Copy,
+    // --- shapeops: scans, sort, gather/scatter, as_strided (rules in `crate::indexing`) ---
+    /// Cumulative `op` along `axis`; `reverse` scans from the end, `!inclusive` shifts by one.
+    Scan { op: ScanOp, axis: usize, reverse: bool, inclusive: bool },
+    /// Values sorted ascending along `axis` (NaN last, stable).
+    Sort { axis: usize },
+    /// Indices (uint32) that sort along `axis` (stable; NaN last).
+    ArgSort { axis: usize },
+    /// `out[..i..] = x[.. idx[..i..] ..]` along `axis` (take_along_axis); inputs `[x, idx]`.
+    Gather { axis: usize },
+    /// `x` with `upd` combined into the positions `idx` along `axis`; inputs `[x, idx, upd]`.
+    Scatter { axis: usize, mode: ScatterMode },
+    /// The row-major elements of the input reread with `shape`/`strides`/`offset` (a view).
+    AsStrided { shape: Vec<usize>, strides: Vec<isize>, offset: usize },
 }
 
 impl Primitive {
@@ -232,6 +246,12 @@ impl Primitive {
             Primitive::Slice { .. } => "slice",
             Primitive::Concatenate { .. } => "concatenate",
             Primitive::Copy => "copy",
+            Primitive::Scan { op, .. } => op.name(),
+            Primitive::Sort { .. } => "sort",
+            Primitive::ArgSort { .. } => "argsort",
+            Primitive::Gather { .. } => "gather",
+            Primitive::Scatter { mode, .. } => mode.name(),
+            Primitive::AsStrided { .. } => "as_strided",
         }
     }
 
@@ -240,7 +260,9 @@ impl Primitive {
         Some(match self {
             Primitive::Full { .. } | Primitive::Arange { .. } => 0,
             Primitive::Binary(_) | Primitive::Matmul => 2,
-            Primitive::Select => 3,
+            Primitive::Select | Primitive::Scatter { .. } => 3,
+            Primitive::Gather { .. } => 2,
+            Primitive::Scan { .. } | Primitive::Sort { .. } | Primitive::ArgSort { .. } | Primitive::AsStrided { .. } => 1,
             Primitive::Concatenate { .. } => return None,
             Primitive::Unary(_)
             | Primitive::AsType(_)
@@ -258,7 +280,11 @@ impl Primitive {
     pub fn is_view(&self) -> bool {
         matches!(
             self,
-            Primitive::Reshape { .. } | Primitive::Transpose { .. } | Primitive::BroadcastTo { .. } | Primitive::Slice { .. }
+            Primitive::Reshape { .. }
+                | Primitive::Transpose { .. }
+                | Primitive::BroadcastTo { .. }
+                | Primitive::Slice { .. }
+                | Primitive::AsStrided { .. }
         )
     }
 
@@ -425,6 +451,20 @@ impl Primitive {
                 Spec::new(shape, first.dtype)
             }
             Primitive::Copy => inputs[0].clone(),
+            Primitive::Scan { op: s, axis, .. } => crate::indexing::infer_scan(*s, *axis, &inputs[0])?,
+            Primitive::Sort { axis } | Primitive::ArgSort { axis } => {
+                let x = &inputs[0];
+                check_axes(op, &[*axis], x.shape.len())?;
+                let dtype = if matches!(self, Primitive::ArgSort { .. }) { Dtype::Uint32 } else { x.dtype };
+                Spec::new(x.shape.clone(), dtype)
+            }
+            Primitive::Gather { axis } => crate::indexing::infer_gather(*axis, &inputs[0], &inputs[1])?,
+            Primitive::Scatter { axis, mode } => {
+                crate::indexing::infer_scatter(*axis, *mode, &inputs[0], &inputs[1], &inputs[2])?
+            }
+            Primitive::AsStrided { shape, strides, offset } => {
+                crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
+            }
         };
         Ok(vec![out])
     }
@@ -449,11 +489,12 @@ impl Primitive {
         all.push(Primitive::Slice { start: vec![0], step: vec![1], shape: vec![1] });
         all.push(Primitive::Concatenate { axis: 0 });
         all.push(Primitive::Copy);
+        all.extend(crate::indexing::catalog());
         all
     }
 }
 
-fn check_axes(op: &str, axes: &[usize], ndim: usize) -> Result<()> {
+pub(crate) fn check_axes(op: &str, axes: &[usize], ndim: usize) -> Result<()> {
     for (i, &a) in axes.iter().enumerate() {
         if a >= ndim {
             return Err(Error::invalid(op, format!("Invalid axis {a} for array with {ndim} dimensions.")));
