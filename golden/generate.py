@@ -247,6 +247,10 @@ def compute(op, p, xs):
         return mx.linspace(p["start"], p["stop"], p["num"], dtype=MX[p["dtype"]])
     if op == "eye":
         return mx.eye(p["n"], p["m"], p["k"], dtype=MX[p["dtype"]])
+    # --- shapeops ---
+    r = generate_shapeops.compute(op, p, xs)
+    if r is not None:
+        return r
     raise ValueError(op)
 
 
@@ -898,6 +902,11 @@ def fam_composite():
 
 FAMILIES = [fam_dtypes, fam_creation, fam_unary, fam_binary, fam_where_astype, fam_reduce,
             fam_argreduce, fam_matmul, fam_shape, fam_concatenate, fam_composite]
+# shapeops families (golden/generate_shapeops.py)
+import generate_shapeops  # noqa: E402
+
+generate_shapeops.bind(globals())
+FAMILIES += generate_shapeops.FAMILIES
 
 
 def main():

@@ -34,6 +34,12 @@ pub use ops::elementwise::*;
 pub use ops::linalg::*;
 pub use ops::reduce::*;
 pub use ops::shape::*;
+// shapeops
+pub use ops::diag::*;
+pub use ops::indexing::*;
+pub use ops::manip::*;
+pub use ops::scan::*;
+pub use ops::sort::*;
 pub use ops::Axes;
 pub use tensor::Tensor;
 

@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::data::{decode, make_tensor, read_tensor, Stored, Vals};
 
+#[path = "replay_shapeops.rs"]
+mod shapeops;
+
 // ----------------------------------------------------------------------------------------
 // Running one case
 // ----------------------------------------------------------------------------------------
@@ -220,6 +223,8 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             let m = if p["m"].is_null() { None } else { Some(size_of(int_param(p, "m")?, "m")?) };
             mx::eye(n, m, int_param(p, "k")?, opt_dtype(&p["dtype"])?)
         }
+        // --- shapeops (golden/replay_shapeops.rs) ---
+        op if shapeops::OPS.contains(&op) => return shapeops::dispatch(op, p, xs),
         _ => return harness(format!("op `{op}` is not replayed by this harness")),
     };
     Ok(r.map(|t| vec![t]))
