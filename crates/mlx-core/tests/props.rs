@@ -96,6 +96,24 @@ proptest! {
             ("concat", |x, a| mx::concatenate(&[x.clone(), mx::exp(x)?], a)),
             ("reshape", |x, _| mx::reshape(x, &[-1])),
             ("where", |x, _| mx::r#where(&mx::less(x, 0.0)?, x, 0.0)),
+            // shapeops: scans, sort, gather/scatter, as_strided and the compositions over them
+            ("cumsum", |x, a| mx::cumsum(x, a, false, true)),
+            ("cumprod_rev", |x, a| mx::cumprod(x, a, true, false)),
+            ("cummax", |x, a| mx::cummax(x, a, false, true)),
+            ("cummin", |x, a| mx::cummin(x, a, true, true)),
+            ("logcumsumexp", |x, a| mx::logcumsumexp(x, a, false, true)),
+            ("sort", |x, a| mx::sort(x, a)),
+            ("argsort", |x, a| mx::argsort(x, a)),
+            ("take", |x, a| mx::take(x, &mx::Tensor::from_slice(&[0i32, -1, 0], &[3])?, a)),
+            ("take_along_axis", |x, a| mx::take_along_axis(x, &mx::argsort(x, a)?, a)),
+            ("put_along_axis", |x, a| mx::put_along_axis(x, &mx::argsort(x, a)?, x, a)),
+            ("scatter_add", |x, _| x.at(&mx::Tensor::from_slice(&[0i32, 0], &[2])?).add(x.index(0)?.index(mx::NewAxis)?)),
+            ("scatter_max", |x, _| x.at(0).maximum(1.0)),
+            ("index", |x, _| x.index((mx::sl(None, None, -1), mx::Ellipsis))),
+            ("as_strided", |x, _| mx::as_strided(x, &[x.size()], &[1], 0)),
+            ("pad", |x, _| mx::pad(x, &[(1, 2)], mx::PadMode::Edge)),
+            ("roll", |x, a| mx::roll(x, &[1], a)),
+            ("tile", |x, _| mx::tile(x, &[2, 1])),
         ];
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
@@ -122,5 +140,5 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // The catalog is the list of primitives; this guards that the list is what we think it is,
     // so a new primitive shows up here and gets added to the property above.
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
-    assert_eq!(names.len(), 34, "new primitive: extend the view/contiguous property test: {names:?}");
+    assert_eq!(names.len(), 48, "new primitive: extend the view/contiguous property test: {names:?}");
 }

@@ -15,10 +15,10 @@ fn indices(idx: &ArrayData) -> Vec<i64> {
 }
 
 /// Resolves one index against an axis of length `n`.
-fn resolve(op: &str, i: i64, axis: usize, n: usize) -> Result<usize> {
+fn resolve(op: &str, i: i64, n: usize) -> Result<usize> {
     let j = if i < 0 { i + n as i64 } else { i };
     if j < 0 || j >= n as i64 {
-        return Err(Error::invalid(op, format!("Index {i} is out of bounds for axis {axis} with size {n}.")));
+        return Err(Error::invalid(op, format!("Index {i} is out of bounds for an axis of size {n}.")));
     }
     Ok(j as usize)
 }
@@ -41,7 +41,7 @@ pub fn gather(x: &ArrayData, idx: &ArrayData, axis: usize, out: &Spec) -> Result
         let mut err = None;
         for_each_offsets(shape, [&base], [x.layout.offset()], |[o]| {
             if err.is_none() {
-                match resolve("gather", ids[k], axis, n) {
+                match resolve("gather", ids[k], n) {
                     Ok(j) => dst[k] = src[(o as isize + j as isize * step) as usize],
                     Err(e) => err = Some(e),
                 }
@@ -82,7 +82,7 @@ pub fn scatter(mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayDat
         let mut err = None;
         for_each_offsets(upd.layout.shape(), [&base, upd.layout.strides()], [0, upd.layout.offset()], |[o, uo]| {
             if err.is_none() {
-                match resolve(mode.name(), ids[k], axis, n) {
+                match resolve(mode.name(), ids[k], n) {
                     Ok(j) => {
                         let at = (o as isize + j as isize * step) as usize;
                         dst[at] = comb(dst[at], u[uo]);

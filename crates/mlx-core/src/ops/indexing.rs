@@ -2,7 +2,7 @@
 //! `x[...]` ([`Tensor::index`]), index assignment ([`Tensor::index_put`]) and MLX's
 //! `x.at[idx].add(v)` ([`Tensor::at`]). Two primitives carry all of it: `Gather` and `Scatter`
 //! along one axis. Index values are only known at eval: an index outside `-n..n` on its axis
-//! makes `eval` fail with `[gather] Index i is out of bounds ...` (MLX reads or writes out of
+//! makes `eval` fail with `[gather] Index i is out of bounds for an axis of size n.` (MLX reads or writes out of
 //! bounds there); negative indices count from the end, as in MLX.
 //!
 //! # The index API

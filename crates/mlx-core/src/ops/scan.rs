@@ -13,7 +13,7 @@ fn scan(op: ScanOp, x: &Tensor, axis: Option<i32>, reverse: bool, inclusive: boo
         None => (reshape_usize(x, &[x.size()])?, 0),
         Some(a) => (x.clone(), normalize_axis(op.name(), a, x.ndim())?),
     };
-    let x = if op == ScanOp::LogAddExp && !x.dtype().is_floating() { astype(&x, mlx_ops::Dtype::Float32)? } else { x };
+    let x = if op == ScanOp::LogAddExp && !x.dtype().is_inexact() { astype(&x, mlx_ops::Dtype::Float32)? } else { x };
     Tensor::from_primitive(Primitive::Scan { op, axis, reverse, inclusive }, vec![x])
 }
 
