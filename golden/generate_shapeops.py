@@ -126,6 +126,12 @@ def compute(op, p, xs):
         return mx.slice_update(xs[0], xs[1], mx.array(p["start"]), p["axes"])
     if op == "as_strided":
         return mx.as_strided(xs[0], p["shape"], p["strides"], p["offset"])
+    if op == "view":
+        return mx.view(xs[0], MX[p["dtype"]])
+    if op == "searchsorted":
+        return mx.searchsorted(xs[0], xs[1], side=p["side"])
+    if op == "empty":
+        return mx.empty(p["shape"], dtype=MX[p["dtype"]])
     if op == "index":
         return xs[0][py_index(p["index"], xs)]
     if op == "index_put":
@@ -450,3 +456,31 @@ def fam_indexing():
 
 
 FAMILIES = [fam_scan, fam_sort, fam_logic_reduce, fam_diag, fam_manip, fam_indexing]
+
+
+def fam_misc():
+    f = Family("shapemisc")
+    x = arr([1.0, 2.0, -0.5, INF], "float32")
+    for d in ["int32", "uint32", "uint8", "int8", "float16", "bfloat16", "int16", "bool"]:
+        f.add("view", {"dtype": d}, [x])
+    f.add("view", {"dtype": "float32"}, [rand("int32", (2, 3))])
+    f.add("view", {"dtype": "int64"}, [rand("float32", (3, 2))])
+    f.add("view", {"dtype": "float16"}, [rand("int32", ())])  # error: 0-d, size changes
+    f.add("view", {"dtype": "int32"}, [arr(1.5, "float32")])
+    f.add("view", {"dtype": "int32"}, [T(rand("float32", (3, 2)), v_transpose([1, 0]))])
+    f.add("view", {"dtype": "int16"}, [T(rand("float32", (4, 3)), v_slice([3, 0], [-5, 3], [-1, 2]))])
+    f.add("view", {"dtype": "int32"}, [rand("uint8", (3,))], expect_error=True)
+    f.add("view", {"dtype": "float32"}, [rand("float32", (0, 2))])
+    seq = arr([1.0, 2.0, 2.0, 3.0, 5.0], "float32")
+    for side in ("left", "right"):
+        f.add("searchsorted", {"side": side}, [seq, arr([[2.0, 0.0], [5.0, 2.5]], "float32")])
+        f.add("searchsorted", {"side": side}, [seq, arr(2.0, "float32")])
+        f.add("searchsorted", {"side": side}, [arr([1, 3, 3, 7], "int32"), arr([0, 3, 4, 8], "int32")])
+        f.add("searchsorted", {"side": side}, [seq, rand("float32", (0,))])
+        f.add("searchsorted", {"side": side}, [T(rand("float32", (3,)), v_bcast([2, 3])), seq], expect_error=True)
+    for shape, d in [([2, 3], "float32"), ([0], "int32"), ([], "bool")]:
+        f.add("empty", {"shape": shape, "dtype": d})
+    return f
+
+
+FAMILIES.append(fam_misc)

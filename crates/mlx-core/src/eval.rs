@@ -109,6 +109,15 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
             let start = base.layout.offset() + offset;
             base.with_layout(mlx_ops::Layout::new(shape.clone(), strides.clone(), start))
         }
+        Primitive::View { dtype } => {
+            if x[0].dtype.size() == dtype.size() {
+                ArrayData::new(x[0].buffer.clone(), x[0].layout.clone(), *dtype)
+            } else {
+                // A fresh contiguous copy holds exactly the viewed bytes, aligned for any dtype.
+                let c = backend.copy(&x[0])?;
+                ArrayData::new(c.buffer, mlx_ops::Layout::contiguous(&out.shape), *dtype)
+            }
+        }
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

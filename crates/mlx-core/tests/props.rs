@@ -114,6 +114,8 @@ proptest! {
             ("pad", |x, _| mx::pad(x, &[(1, 2)], mx::PadMode::Edge)),
             ("roll", |x, a| mx::roll(x, &[1], a)),
             ("tile", |x, _| mx::tile(x, &[2, 1])),
+            ("view", |x, _| mx::view(x, Dtype::Uint8)),
+            ("searchsorted", |x, _| mx::searchsorted(&mx::Tensor::from_slice(&[-1.0f32, 0.0, 2.0], &[3])?, x, "left")),
         ];
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
@@ -140,5 +142,5 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // The catalog is the list of primitives; this guards that the list is what we think it is,
     // so a new primitive shows up here and gets added to the property above.
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
-    assert_eq!(names.len(), 48, "new primitive: extend the view/contiguous property test: {names:?}");
+    assert_eq!(names.len(), 49, "new primitive: extend the view/contiguous property test: {names:?}");
 }

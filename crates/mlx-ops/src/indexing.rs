@@ -71,7 +71,29 @@ pub(crate) fn catalog() -> Vec<Primitive> {
     all.push(Primitive::Gather { axis: 0 });
     all.extend(ScatterMode::ALL.iter().map(|&mode| Primitive::Scatter { axis: 0, mode }));
     all.push(Primitive::AsStrided { shape: vec![1], strides: vec![1], offset: 0 });
+    all.push(Primitive::View { dtype: Dtype::Int32 });
     all
+}
+
+/// `view`: equal sizes keep the shape; otherwise the last axis' bytes must divide evenly.
+pub(crate) fn infer_view(dtype: Dtype, x: &Spec) -> Result<Spec> {
+    let (from, to) = (x.dtype.size(), dtype.size());
+    if from == to {
+        return Ok(Spec::new(x.shape.clone(), dtype));
+    }
+    let Some(&last) = x.shape.last() else {
+        return Err(Error::invalid("view", "Changing the type of a scalar is only allowed for types with the same size."));
+    };
+    if (last * from) % to != 0 {
+        return Err(Error::invalid(
+            "view",
+            "When viewing as a larger dtype, the size in bytes of the last axis must be a multiple of the requested type size.",
+        ));
+    }
+    let mut shape = x.shape.clone();
+    let n = shape.len();
+    shape[n - 1] = last * from / to;
+    Ok(Spec::new(shape, dtype))
 }
 
 /// cumsum of bool counts in int32 (as MLX); every other scan keeps the dtype. logcumsumexp

@@ -225,6 +225,8 @@ pub enum Primitive {
     Scatter { axis: usize, mode: ScatterMode },
     /// The row-major elements of the input reread with `shape`/`strides`/`offset` (a view).
     AsStrided { shape: Vec<usize>, strides: Vec<isize>, offset: usize },
+    /// The same bytes read as another dtype (`mx.view`); the last axis scales with the size.
+    View { dtype: Dtype },
 }
 
 impl Primitive {
@@ -252,6 +254,7 @@ impl Primitive {
             Primitive::Gather { .. } => "gather",
             Primitive::Scatter { mode, .. } => mode.name(),
             Primitive::AsStrided { .. } => "as_strided",
+            Primitive::View { .. } => "view",
         }
     }
 
@@ -262,7 +265,7 @@ impl Primitive {
             Primitive::Binary(_) | Primitive::Matmul => 2,
             Primitive::Select | Primitive::Scatter { .. } => 3,
             Primitive::Gather { .. } => 2,
-            Primitive::Scan { .. } | Primitive::Sort { .. } | Primitive::ArgSort { .. } | Primitive::AsStrided { .. } => 1,
+            Primitive::Scan { .. } | Primitive::Sort { .. } | Primitive::ArgSort { .. } | Primitive::AsStrided { .. } | Primitive::View { .. } => 1,
             Primitive::Concatenate { .. } => return None,
             Primitive::Unary(_)
             | Primitive::AsType(_)
@@ -465,6 +468,7 @@ impl Primitive {
             Primitive::AsStrided { shape, strides, offset } => {
                 crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
             }
+            Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
         };
         Ok(vec![out])
     }

@@ -525,3 +525,47 @@ impl At {
         self.apply(operand(values, self.x.dtype())?, ScatterMode::Min)
     }
 }
+
+// ----------------------------------------------------------------------------------------
+// view / searchsorted / empty
+// ----------------------------------------------------------------------------------------
+
+/// The same bytes reinterpreted as `dtype` (`mx.view`). Equal item sizes keep the shape;
+/// otherwise the last axis is rescaled (`(2) float32` viewed as uint8 is `(8)`).
+///
+/// # Errors
+/// `[view]` for a 0-d array with a different item size, or a last axis whose bytes do not
+/// divide into the new item size.
+pub fn view(x: &Tensor, dtype: Dtype) -> Result<Tensor> {
+    if x.dtype() == dtype {
+        return Ok(x.clone());
+    }
+    Tensor::from_primitive(Primitive::View { dtype }, vec![x.clone()])
+}
+
+/// Insertion points of `values` into the 1-D ascending `sorted_sequence` that keep it sorted
+/// (`mx.searchsorted`): `side = "left"` counts elements `< v`, `"right"` elements `<= v`.
+/// Shape: `values`'; dtype: uint32.
+///
+/// # Errors
+/// `[searchsorted]` for a sequence that is not 1-D or an unknown side.
+pub fn searchsorted(sorted_sequence: &Tensor, values: &Tensor, side: &str) -> Result<Tensor> {
+    if sorted_sequence.ndim() != 1 {
+        return Err(Error::invalid(
+            "searchsorted",
+            format!("The sorted sequence must be 1-D but has {} dimensions.", sorted_sequence.ndim()),
+        ));
+    }
+    let v = crate::expand_dims(values, -1)?;
+    let hits = match side {
+        "left" => crate::less(sorted_sequence, &v)?,
+        "right" => crate::less_equal(sorted_sequence, &v)?,
+        _ => return Err(Error::invalid("searchsorted", "side must be 'left' or 'right'.")),
+    };
+    astype(&crate::sum(&hits, -1, false)?, Dtype::Uint32)
+}
+
+/// An array of `shape` (`mx.empty`): in MLX 0.32.4 this is `zeros`, and so it is here.
+pub fn empty(shape: &[usize], dtype: impl Into<Option<Dtype>>) -> Result<Tensor> {
+    crate::zeros(shape, dtype)
+}

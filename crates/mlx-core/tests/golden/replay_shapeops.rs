@@ -10,7 +10,7 @@ pub const OPS: &[&str] = &[
     "median", "all", "any", "count_nonzero", "trace", "tri", "tril", "triu", "diag", "diagonal", "meshgrid",
     "broadcast_arrays", "stack", "unstack", "split", "tile", "repeat", "pad", "roll", "flip", "moveaxis", "unflatten",
     "atleast_1d", "atleast_2d", "atleast_3d", "diff", "take", "take_along_axis", "put_along_axis", "slice_update",
-    "as_strided", "index", "index_put", "at",
+    "as_strided", "index", "index_put", "at", "view", "searchsorted", "empty",
 ];
 
 fn opt_axis(p: &Value, key: &str) -> Step<Option<i32>> {
@@ -187,6 +187,9 @@ pub fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor
                 m => return harness(format!("bad at mode {m:?}")),
             })
         }
+        "view" => one(mx::view(x()?, super::dtype_of(&p["dtype"])?)),
+        "searchsorted" => one(mx::searchsorted(x()?, tensor(xs, 1)?, p["side"].as_str().unwrap_or("?"))),
+        "empty" => one(mx::empty(&shape_of(&p["shape"])?, opt_dtype(&p["dtype"])?)),
         _ => harness(format!("op `{op}` is not replayed by this harness")),
     }
 }
