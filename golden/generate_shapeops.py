@@ -126,6 +126,12 @@ def compute(op, p, xs):
         return mx.slice_update(xs[0], xs[1], mx.array(p["start"]), p["axes"])
     if op == "as_strided":
         return mx.as_strided(xs[0], p["shape"], p["strides"], p["offset"])
+    if op == "std":
+        return mx.std(xs[0], axis=p["axes"], keepdims=p["keepdims"], ddof=p["ddof"])
+    if op == "flatten":
+        return mx.flatten(xs[0], p["start"], p["end"])
+    if op == "swapaxes":
+        return mx.swapaxes(xs[0], p["axis1"], p["axis2"])
     if op == "view":
         return mx.view(xs[0], MX[p["dtype"]])
     if op == "searchsorted":
@@ -480,6 +486,24 @@ def fam_misc():
         f.add("searchsorted", {"side": side}, [T(rand("float32", (3,)), v_bcast([2, 3])), seq], expect_error=True)
     for shape, d in [([2, 3], "float32"), ([0], "int32"), ([], "bool")]:
         f.add("empty", {"shape": shape, "dtype": d})
+    # std (a composition over var), flatten, swapaxes
+    for axes, kd, ddof in [(None, False, 0), ([0], True, 1), ([1], False, 0), ([-1], False, 2)]:
+        f.add("std", {"axes": axes, "keepdims": kd, "ddof": ddof}, [rand("float32", (3, 4))])
+    f.add("std", {"axes": None, "keepdims": False, "ddof": 0}, [rand("int32", (2, 3))])
+    f.add("std", {"axes": [0], "keepdims": False, "ddof": 0}, [T(rand("float32", (3, 4)), v_transpose([1, 0]))])
+    f.add("std", {"axes": [0], "keepdims": False, "ddof": 0}, [rand("float16", (4, 2), "small")])
+    f.add("std", {"axes": [2], "keepdims": False, "ddof": 0}, [rand("float32", (3, 4))], expect_error=True)
+    for s_, e_ in [(0, -1), (1, 2), (0, 1), (-2, -1), (2, 2)]:
+        f.add("flatten", {"start": s_, "end": e_}, [rand("float32", (2, 3, 4))])
+    f.add("flatten", {"start": 0, "end": -1}, [rand("float32", ())])
+    f.add("flatten", {"start": 0, "end": -1}, [T(rand("int32", (3, 2)), v_transpose([1, 0]))])
+    f.add("flatten", {"start": 2, "end": 1}, [rand("float32", (2, 3, 4))], expect_error=True)
+    f.add("flatten", {"start": 0, "end": 3}, [rand("float32", (2, 3, 4))])
+    f.add("flatten", {"start": -5, "end": 1}, [rand("float32", (2, 3, 4))])
+    f.add("flatten", {"start": 3, "end": 3}, [rand("float32", (2, 3, 4))], expect_error=True)
+    for a1, a2 in [(0, 1), (0, 2), (-1, 0), (1, 1)]:
+        f.add("swapaxes", {"axis1": a1, "axis2": a2}, [rand("float32", (2, 3, 4))])
+    f.add("swapaxes", {"axis1": 0, "axis2": 3}, [rand("float32", (2, 3, 4))], expect_error=True)
     return f
 
 

@@ -11,6 +11,7 @@ pub const OPS: &[&str] = &[
     "broadcast_arrays", "stack", "unstack", "split", "tile", "repeat", "pad", "roll", "flip", "moveaxis", "unflatten",
     "atleast_1d", "atleast_2d", "atleast_3d", "diff", "take", "take_along_axis", "put_along_axis", "slice_update",
     "as_strided", "index", "index_put", "at", "view", "searchsorted", "empty",
+    "std", "flatten", "swapaxes",
 ];
 
 fn opt_axis(p: &Value, key: &str) -> Step<Option<i32>> {
@@ -187,6 +188,12 @@ pub fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor
                 m => return harness(format!("bad at mode {m:?}")),
             })
         }
+        "std" => {
+            let ddof = size_of(int_param(p, "ddof")?, "ddof")?;
+            one(mx::std(x()?, axes_of(&p["axes"])?, keepdims()?, ddof))
+        }
+        "flatten" => one(mx::flatten(x()?, int_param(p, "start")? as i32, int_param(p, "end")? as i32)),
+        "swapaxes" => one(mx::swapaxes(x()?, int_param(p, "axis1")? as i32, int_param(p, "axis2")? as i32)),
         "view" => one(mx::view(x()?, super::dtype_of(&p["dtype"])?)),
         "searchsorted" => one(mx::searchsorted(x()?, tensor(xs, 1)?, p["side"].as_str().unwrap_or("?"))),
         "empty" => one(mx::empty(&shape_of(&p["shape"])?, opt_dtype(&p["dtype"])?)),
