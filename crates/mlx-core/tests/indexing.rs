@@ -374,3 +374,14 @@ fn partition_and_topk_come_sorted() {
     let c = mx::astype(&x, mlx_core::Dtype::Complex64).unwrap();
     assert!(mx::logcumsumexp(&c, 0, false, true).is_err());
 }
+
+#[test]
+fn scatter_add_onto_nan_is_nan() {
+    // MLX 0.32.4 spins forever here (its float scatter_add retries a compare-exchange that a
+    // NaN never satisfies).
+    let x = Tensor::from_slice(&[1.0f32, f32::NAN], &[2]).unwrap();
+    let i = Tensor::from_slice(&[1i32, 1], &[2]).unwrap();
+    let y = x.at(&i).add(1.0f32).unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(y[0], 1.0);
+    assert!(y[1].is_nan());
+}
