@@ -101,3 +101,38 @@ pub fn scatter(mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayDat
     let r = dispatch_dtype!(x.dtype, T => run::<T>(mode, x, &ids, upd, axis))?;
     Ok(debug_checked(r, out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlx_ops::{Buffer, Dtype, HostBuffer};
+    use std::sync::Arc;
+
+    fn data<T: mlx_ops::Element>(v: &[T], shape: &[usize]) -> ArrayData {
+        let buf = HostBuffer::from_bytes(bytemuck::cast_slice(v));
+        ArrayData::new(Arc::new(Buffer::Host(buf)), Layout::contiguous(shape), T::DTYPE)
+    }
+
+    #[test]
+    fn gather_wraps_negatives_and_rejects_out_of_range() {
+        let x = data(&[10i32, 11, 12], &[3]);
+        let spec = Spec::new(vec![2], Dtype::Int32);
+        let r = gather(&x, &data(&[-1i64, 0], &[2]), 0, &spec).unwrap();
+        assert_eq!(contiguous_elems::<i32>(&r).to_vec(), vec![12, 10]);
+        assert!(gather(&x, &data(&[3u8, 0], &[2]), 0, &spec).is_err());
+        assert!(gather(&x, &data(&[-4i16, 0], &[2]), 0, &spec).is_err());
+    }
+
+    #[test]
+    fn scatter_combines_repeated_indices_in_order() {
+        let x = data(&[0.0f32, 0.0], &[2]);
+        let idx = data(&[1i32, 1, 0], &[3]);
+        let upd = data(&[1.0f32, 2.0, 5.0], &[3]);
+        let spec = Spec::new(vec![2], Dtype::Float32);
+        let add = scatter(ScatterMode::Add, &x, &idx, &upd, 0, &spec).unwrap();
+        assert_eq!(contiguous_elems::<f32>(&add).to_vec(), vec![5.0, 3.0]);
+        let set = scatter(ScatterMode::Set, &x, &idx, &upd, 0, &spec).unwrap();
+        assert_eq!(contiguous_elems::<f32>(&set).to_vec(), vec![5.0, 2.0]);
+        assert!(scatter(ScatterMode::Set, &x, &data(&[2i32, 0, 0], &[3]), &upd, 0, &spec).is_err());
+    }
+}

@@ -126,3 +126,37 @@ pub fn sort(x: &ArrayData, axis: usize, arg: bool, out: &Spec) -> Result<ArrayDa
     }
     Ok(debug_checked(dispatch_dtype!(x.dtype, T => run::<T>(x, axis, arg)), out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlx_ops::{Buffer, Dtype, HostBuffer};
+    use std::sync::Arc;
+
+    fn data(v: &[f32], shape: &[usize]) -> ArrayData {
+        let buf = HostBuffer::from_bytes(bytemuck::cast_slice(v));
+        ArrayData::new(Arc::new(Buffer::Host(buf)), Layout::contiguous(shape), Dtype::Float32)
+    }
+
+    #[test]
+    fn lanes_follow_the_axis_for_any_strides() {
+        let x = data(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[2, 3]);
+        let spec = Spec::new(vec![2, 3], Dtype::Float32);
+        let r = scan(ScanOp::Sum, &x, 0, false, true, &spec).unwrap();
+        assert_eq!(crate::strided::contiguous_elems::<f32>(&r).to_vec(), vec![0.0, 1.0, 2.0, 3.0, 5.0, 7.0]);
+        let r = scan(ScanOp::Max, &x, 1, true, false, &spec).unwrap();
+        assert_eq!(crate::strided::contiguous_elems::<f32>(&r).to_vec(), vec![2.0, 2.0, f32::NEG_INFINITY, 5.0, 5.0, f32::NEG_INFINITY]);
+        // A transposed input sorted along its (strided) last axis.
+        let t = x.with_layout(x.layout.transpose(&[1, 0]));
+        let r = sort(&t, 1, true, &Spec::new(vec![3, 2], Dtype::Uint32)).unwrap();
+        assert_eq!(crate::strided::contiguous_elems::<u32>(&r).to_vec(), vec![0, 1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn nan_sorts_last_and_log_add_exp_is_stable() {
+        assert_eq!(order(f32::NAN, 1.0), std::cmp::Ordering::Greater);
+        assert_eq!(order(1.0f32, f32::NAN), std::cmp::Ordering::Less);
+        assert_eq!(log_add_exp(1000.0, 1000.0), 1000.0 + std::f64::consts::LN_2);
+        assert_eq!(log_add_exp(f64::NEG_INFINITY, f64::NEG_INFINITY), f64::NEG_INFINITY);
+    }
+}
