@@ -37,7 +37,7 @@ fn log_add_exp(a: f64, b: f64) -> f64 {
         return f64::NAN;
     }
     let (hi, lo) = if a > b { (a, b) } else { (b, a) };
-    if hi == f64::NEG_INFINITY || hi == f64::INFINITY {
+    if hi.is_infinite() {
         return hi;
     }
     hi + (lo - hi).exp().ln_1p()

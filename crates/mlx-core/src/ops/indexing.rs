@@ -410,7 +410,7 @@ fn index_items(x: &Tensor, items: Vec<IndexItem>) -> Result<Tensor> {
         let tail = t.ndim() - nb - 1;
         let mut ishape = bshape.clone();
         ishape.push(1);
-        ishape.extend(std::iter::repeat(1).take(tail));
+        ishape.extend(std::iter::repeat_n(1, tail));
         let mut full_shape = t.shape().to_vec();
         full_shape[nb] = 1;
         let i = broadcast_to(&reshape_usize(idx, &ishape)?, &full_shape)?;

@@ -54,7 +54,7 @@ pub fn unflatten(x: &Tensor, axis: i32, shape: &[i32]) -> Result<Tensor> {
     }
     let mut dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = infer {
-        if known == 0 || n % known != 0 {
+        if known == 0 || !n.is_multiple_of(known) {
             return Err(Error::invalid("unflatten", format!("Cannot unflatten axis {a} with size {n} into {shape:?}.")));
         }
         dims[i] = n / known;
@@ -149,7 +149,7 @@ pub fn split(x: &Tensor, indices_or_sections: impl Into<SplitArg>, axis: i32) ->
     let n = x.shape()[a];
     let bounds: Vec<i64> = match indices_or_sections.into() {
         SplitArg::Sections(k) => {
-            if k == 0 || n % k != 0 {
+            if k == 0 || !n.is_multiple_of(k) {
                 return Err(Error::invalid("split", "Array split does not result in sub arrays with equal size"));
             }
             (1..k).map(|i| (i * n / k) as i64).collect()
