@@ -254,6 +254,10 @@ def compute(op, p, xs):
     r = compute_linalg(op, p, xs)
     if r is not None:
         return r
+    # --- shapeops ---
+    r = generate_shapeops.compute(op, p, xs)
+    if r is not None:
+        return r
     raise ValueError(op)
 
 
@@ -1736,6 +1740,11 @@ def _conv(f):
 
 
 FAMILIES += [fam_products, fam_conv]
+# shapeops families (golden/generate_shapeops.py)
+import generate_shapeops  # noqa: E402
+
+generate_shapeops.bind(globals())
+FAMILIES += generate_shapeops.FAMILIES
 
 
 def main():

@@ -109,6 +109,27 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
         Primitive::RandomBits { .. } => backend.random_bits(&x[0], out)?,
         Primitive::ConvGeneral(p) => backend.conv_general(&x[0], &x[1], p, out)?,
         Primitive::GatherMm => backend.gather_mm(&x[0], &x[1], &x[2], &x[3], out)?,
+        // --- shapeops ---
+        Primitive::Scan { op, axis, reverse, inclusive } => backend.scan(*op, &x[0], *axis, *reverse, *inclusive, out)?,
+        Primitive::Sort { axis } => backend.sort(&x[0], *axis, false, out)?,
+        Primitive::ArgSort { axis } => backend.sort(&x[0], *axis, true, out)?,
+        Primitive::Gather { axis } => backend.gather(&x[0], &x[1], *axis, out)?,
+        Primitive::Scatter { axis, mode } => backend.scatter(*mode, &x[0], &x[1], &x[2], *axis, out)?,
+        Primitive::AsStrided { shape, strides, offset } => {
+            // Strides count row-major elements of the input: copy first unless it is laid out so.
+            let base = if x[0].layout.is_row_contiguous() { x[0].clone() } else { backend.copy(&x[0])? };
+            let start = base.layout.offset() + offset;
+            base.with_layout(mlx_ops::Layout::new(shape.clone(), strides.clone(), start))
+        }
+        Primitive::View { dtype } => {
+            if x[0].dtype.size() == dtype.size() {
+                ArrayData::new(x[0].buffer.clone(), x[0].layout.clone(), *dtype)
+            } else {
+                // A fresh contiguous copy holds exactly the viewed bytes, aligned for any dtype.
+                let c = backend.copy(&x[0])?;
+                ArrayData::new(c.buffer, mlx_ops::Layout::contiguous(&out.shape), *dtype)
+            }
+        }
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

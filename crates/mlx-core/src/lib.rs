@@ -42,6 +42,12 @@ pub use ops::random;
 pub use ops::products::*;
 pub use ops::reduce::*;
 pub use ops::shape::*;
+// shapeops
+pub use ops::diag::*;
+pub use ops::indexing::*;
+pub use ops::manip::*;
+pub use ops::scan::*;
+pub use ops::sort::*;
 pub use ops::Axes;
 pub use tensor::Tensor;
 

@@ -131,6 +131,26 @@ proptest! {
                 let idx = mx::arange(n - 1, -1, -1, mx::Dtype::Int32)?;
                 mx::gather_mm(&m, &m, Some(&idx), None, false)
             }),
+            // shapeops: scans, sort, gather/scatter, as_strided and the compositions over them
+            ("cumsum", |x, a| mx::cumsum(x, a, false, true)),
+            ("cumprod_rev", |x, a| mx::cumprod(x, a, true, false)),
+            ("cummax", |x, a| mx::cummax(x, a, false, true)),
+            ("cummin", |x, a| mx::cummin(x, a, true, true)),
+            ("logcumsumexp", |x, a| mx::logcumsumexp(x, a, false, true)),
+            ("sort", |x, a| mx::sort(x, a)),
+            ("argsort", |x, a| mx::argsort(x, a)),
+            ("take", |x, a| mx::take(x, &mx::Tensor::from_slice(&[0i32, -1, 0], &[3])?, a)),
+            ("take_along_axis", |x, a| mx::take_along_axis(x, &mx::argsort(x, a)?, a)),
+            ("put_along_axis", |x, a| mx::put_along_axis(x, &mx::argsort(x, a)?, x, a)),
+            ("scatter_add", |x, _| x.at(&mx::Tensor::from_slice(&[0i32, 0], &[2])?).add(x.index(0)?.index(mx::NewAxis)?)),
+            ("scatter_max", |x, _| x.at(0).maximum(1.0)),
+            ("index", |x, _| x.index((mx::sl(None, None, -1), mx::Ellipsis))),
+            ("as_strided", |x, _| mx::as_strided(x, &[x.size()], &[1], 0)),
+            ("pad", |x, _| mx::pad(x, &[(1, 2)], mx::PadMode::Edge)),
+            ("roll", |x, a| mx::roll(x, &[1], a)),
+            ("tile", |x, _| mx::tile(x, &[2, 1])),
+            ("view", |x, _| mx::view(x, Dtype::Uint8)),
+            ("searchsorted", |x, _| mx::searchsorted(&mx::Tensor::from_slice(&[-1.0f32, 0.0, 2.0], &[3])?, x, "left")),
         ];
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
@@ -160,6 +180,6 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // primitives (float table, integer table, bool result, bitwise); all of them share the same
     // map1/map2 loops. RandomBits has no array input to view.)
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
-    // 77 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests).
-    assert_eq!(names.len(), 77, "new primitive: extend the view/contiguous property test: {names:?}");
+    // 92 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests).
+    assert_eq!(names.len(), 92, "new primitive: extend the view/contiguous property test: {names:?}");
 }

@@ -8,13 +8,16 @@ mod elementwise;
 mod elementwise_ext;
 mod math;
 mod gather_mm;
+mod indexing;
 mod matmul;
 pub mod num;
 mod random;
 mod reduce;
+mod scan;
 pub mod strided;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
+use mlx_ops::{ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,5 +69,18 @@ impl Backend for CpuBackend {
     }
     fn gather_mm(&self, a: &ArrayData, b: &ArrayData, lhs: &ArrayData, rhs: &ArrayData, out: &Spec) -> Result<ArrayData> {
         gather_mm::gather_mm(a, b, lhs, rhs, out)
+    }
+    // --- shapeops ---
+    fn scan(&self, op: ScanOp, x: &ArrayData, axis: usize, reverse: bool, inclusive: bool, out: &Spec) -> Result<ArrayData> {
+        scan::scan(op, x, axis, reverse, inclusive, out)
+    }
+    fn sort(&self, x: &ArrayData, axis: usize, arg: bool, out: &Spec) -> Result<ArrayData> {
+        scan::sort(x, axis, arg, out)
+    }
+    fn gather(&self, x: &ArrayData, idx: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        indexing::gather(x, idx, axis, out)
+    }
+    fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        indexing::scatter(mode, x, idx, upd, axis, out)
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::{
     ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
+use crate::{ScanOp, ScatterMode};
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
 #[derive(Clone)]
@@ -94,5 +95,21 @@ pub trait Backend: Send + Sync {
     /// out of range is an error (MLX reads out of bounds).
     fn gather_mm(&self, a: &ArrayData, b: &ArrayData, lhs: &ArrayData, rhs: &ArrayData, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), "gather_mm")
+    }
+    // --- shapeops ---
+    fn scan(&self, op: ScanOp, x: &ArrayData, axis: usize, reverse: bool, inclusive: bool, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
+    }
+    /// Sorted values (`arg == false`) or the sorting indices (`arg == true`) along `axis`.
+    fn sort(&self, x: &ArrayData, axis: usize, arg: bool, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "sort")
+    }
+    /// Errors (never reads out of bounds) on an index outside `-n..n`; negatives wrap.
+    fn gather(&self, x: &ArrayData, idx: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "gather")
+    }
+    /// Errors (never writes out of bounds) on an index outside `-n..n`; negatives wrap.
+    fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), mode.name())
     }
 }

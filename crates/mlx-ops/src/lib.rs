@@ -13,6 +13,7 @@ mod conv;
 mod dtype;
 mod element;
 mod error;
+mod indexing;
 mod layout;
 mod primitive;
 mod scalar;
@@ -23,6 +24,7 @@ pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, External
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
+pub use indexing::{ScanOp, ScatterMode};
 pub use layout::Layout;
 pub use conv::{conv_out_len, ConvParams};
 pub use primitive::{ArgReduceOp, BinaryOp, Opaque, Primitive, ReduceOp, Spec, UnaryOp};

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::conv::ConvParams;
 use crate::shape::{fmt_shape, size_of};
+use crate::indexing::{ScanOp, ScatterMode};
 use crate::{Dtype, Error, Result, Scalar};
 
 /// Opaque data a higher layer attaches to a [`Primitive::Custom`] node (mlx-autograd stores a
@@ -435,6 +436,21 @@ pub enum Primitive {
     ConvGeneral(ConvParams),
     /// Batched matmul of gathered batch entries: `a[lhs[i]] @ b[rhs[i]]` for every index i.
     GatherMm,
+    // --- shapeops: scans, sort, gather/scatter, as_strided (rules in `crate::indexing`) ---
+    /// Cumulative `op` along `axis`; `reverse` scans from the end, `!inclusive` shifts by one.
+    Scan { op: ScanOp, axis: usize, reverse: bool, inclusive: bool },
+    /// Values sorted ascending along `axis` (NaN last, stable).
+    Sort { axis: usize },
+    /// Indices (uint32) that sort along `axis` (stable; NaN last).
+    ArgSort { axis: usize },
+    /// `out[..i..] = x[.. idx[..i..] ..]` along `axis` (take_along_axis); inputs `[x, idx]`.
+    Gather { axis: usize },
+    /// `x` with `upd` combined into the positions `idx` along `axis`; inputs `[x, idx, upd]`.
+    Scatter { axis: usize, mode: ScatterMode },
+    /// The row-major elements of the input reread with `shape`/`strides`/`offset` (a view).
+    AsStrided { shape: Vec<usize>, strides: Vec<isize>, offset: usize },
+    /// The same bytes read as another dtype (`mx.view`); the last axis scales with the size.
+    View { dtype: Dtype },
 }
 
 impl Primitive {
@@ -461,6 +477,13 @@ impl Primitive {
             Primitive::RandomBits { .. } => "bits",
             Primitive::ConvGeneral(_) => "conv_general",
             Primitive::GatherMm => "gather_mm",
+            Primitive::Scan { op, .. } => op.name(),
+            Primitive::Sort { .. } => "sort",
+            Primitive::ArgSort { .. } => "argsort",
+            Primitive::Gather { .. } => "gather",
+            Primitive::Scatter { mode, .. } => mode.name(),
+            Primitive::AsStrided { .. } => "as_strided",
+            Primitive::View { .. } => "view",
         }
     }
 
@@ -469,7 +492,9 @@ impl Primitive {
         Some(match self {
             Primitive::Full { .. } | Primitive::Arange { .. } => 0,
             Primitive::Binary(_) | Primitive::Matmul => 2,
-            Primitive::Select => 3,
+            Primitive::Select | Primitive::Scatter { .. } => 3,
+            Primitive::Gather { .. } => 2,
+            Primitive::Scan { .. } | Primitive::Sort { .. } | Primitive::ArgSort { .. } | Primitive::AsStrided { .. } | Primitive::View { .. } => 1,
             Primitive::Concatenate { .. } | Primitive::Custom { .. } => return None,
             Primitive::ConvGeneral(_) => 2,
             Primitive::GatherMm => 4,
@@ -497,6 +522,7 @@ impl Primitive {
                 | Primitive::Slice { .. }
                 | Primitive::StopGradient
                 | Primitive::Custom { .. }
+                | Primitive::AsStrided { .. }
         )
     }
 
@@ -687,6 +713,21 @@ impl Primitive {
             }
             Primitive::ConvGeneral(p) => crate::conv::infer_conv(p, &inputs[0], &inputs[1])?,
             Primitive::GatherMm => crate::conv::infer_gather_mm(inputs)?,
+            Primitive::Scan { op: s, axis, .. } => crate::indexing::infer_scan(*s, *axis, &inputs[0])?,
+            Primitive::Sort { axis } | Primitive::ArgSort { axis } => {
+                let x = &inputs[0];
+                check_axes(op, &[*axis], x.shape.len())?;
+                let dtype = if matches!(self, Primitive::ArgSort { .. }) { Dtype::Uint32 } else { x.dtype };
+                Spec::new(x.shape.clone(), dtype)
+            }
+            Primitive::Gather { axis } => crate::indexing::infer_gather(*axis, &inputs[0], &inputs[1])?,
+            Primitive::Scatter { axis, mode } => {
+                crate::indexing::infer_scatter(*axis, *mode, &inputs[0], &inputs[1], &inputs[2])?
+            }
+            Primitive::AsStrided { shape, strides, offset } => {
+                crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
+            }
+            Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
         };
         Ok(vec![out])
     }
@@ -716,11 +757,12 @@ impl Primitive {
         all.push(Primitive::RandomBits { shape: vec![2], width: 4 });
         all.push(Primitive::ConvGeneral(ConvParams::simple(1)));
         all.push(Primitive::GatherMm);
+        all.extend(crate::indexing::catalog());
         all
     }
 }
 
-fn check_axes(op: &str, axes: &[usize], ndim: usize) -> Result<()> {
+pub(crate) fn check_axes(op: &str, axes: &[usize], ndim: usize) -> Result<()> {
     for (i, &a) in axes.iter().enumerate() {
         if a >= ndim {
             return Err(Error::invalid(op, format!("Invalid axis {a} for array with {ndim} dimensions.")));

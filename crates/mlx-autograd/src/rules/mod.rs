@@ -75,7 +75,16 @@ pub(crate) fn vjp(
         Primitive::Custom { num_outputs, rules } => custom::vjp(rules, *num_outputs, inputs, outputs, cts),
         // Random bits are integers of a key: no gradient.
         Primitive::RandomBits { .. } => Ok(vec![None]),
-        Primitive::ConvGeneral(_) | Primitive::GatherMm => no_rule(p),
+        // Integer outputs: no gradient (as argmax).
+        Primitive::ArgSort { .. } => Ok(vec![None]),
+        Primitive::ConvGeneral(_)
+        | Primitive::GatherMm
+        | Primitive::Scan { .. }
+        | Primitive::Sort { .. }
+        | Primitive::Gather { .. }
+        | Primitive::Scatter { .. }
+        | Primitive::AsStrided { .. }
+        | Primitive::View { .. } => no_rule(p),
     }
 }
 
@@ -125,7 +134,16 @@ pub(crate) fn jvp(
         Primitive::StopGradient => Ok(vec![None]),
         Primitive::Custom { num_outputs, rules } => custom::jvp(rules, *num_outputs, inputs, tangents),
         Primitive::RandomBits { .. } => Ok(vec![None]),
-        Primitive::ConvGeneral(_) | Primitive::GatherMm => no_rule(p),
+        // Integer outputs: no gradient (as argmax).
+        Primitive::ArgSort { .. } => Ok(vec![None]),
+        Primitive::ConvGeneral(_)
+        | Primitive::GatherMm
+        | Primitive::Scan { .. }
+        | Primitive::Sort { .. }
+        | Primitive::Gather { .. }
+        | Primitive::Scatter { .. }
+        | Primitive::AsStrided { .. }
+        | Primitive::View { .. } => no_rule(p),
     }
 }
 
@@ -192,7 +210,15 @@ pub(crate) fn batch(
                 Ok((vec![mlx_core::concatenate(&rows, 0)?], vec![Some(0)]))
             }
         },
-        Primitive::ConvGeneral(_) | Primitive::GatherMm => no_rule(p),
+        Primitive::ConvGeneral(_)
+        | Primitive::GatherMm
+        | Primitive::Scan { .. }
+        | Primitive::Sort { .. }
+        | Primitive::ArgSort { .. }
+        | Primitive::Gather { .. }
+        | Primitive::Scatter { .. }
+        | Primitive::AsStrided { .. }
+        | Primitive::View { .. } => no_rule(p),
     }
 }
 

@@ -12,6 +12,12 @@ pub mod random;
 pub mod products;
 pub mod reduce;
 pub mod shape;
+// shapeops
+pub mod diag;
+pub mod indexing;
+pub mod manip;
+pub mod scan;
+pub mod sort;
 
 /// Which axes an op acts on: `Axes::All` (MLX's `axis=None`) or a list (negative counts from
 /// the end). `0`, `[0, 2]`, `&[..]` and `vec![..]` convert.

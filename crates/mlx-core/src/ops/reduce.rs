@@ -118,3 +118,32 @@ fn keep_rank(x: &Tensor, r: Tensor, axis: Option<i32>, keepdims: bool) -> Result
     }
     Ok(r)
 }
+
+// --- shapeops: logical reductions (compositions) ---
+
+/// Whether every element over `axes` is nonzero (true for an empty reduction) (`mx.all`).
+///
+/// # Errors
+/// On an out-of-range or repeated axis.
+pub fn all(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+    let zeros_found = sum(&crate::equal(x, 0)?, axes, keepdims)?;
+    crate::equal(&zeros_found, 0)
+}
+
+/// Whether any element over `axes` is nonzero (false for an empty reduction) (`mx.any`).
+///
+/// # Errors
+/// On an out-of-range or repeated axis.
+pub fn any(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+    crate::greater(&count_nonzero(x, axes, keepdims)?, 0)
+}
+
+/// Number of nonzero elements over `axes` (`mx.count_nonzero`), int32 (`sum` of a bool mask);
+/// NaN counts as nonzero.
+///
+/// # Errors
+/// On an out-of-range or repeated axis.
+pub fn count_nonzero(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+    // `sum` over no axes returns its input: cast the mask then.
+    astype(&sum(&crate::not_equal(x, 0)?, axes, keepdims)?, mlx_ops::Dtype::Int32)
+}

@@ -50,16 +50,23 @@ pub(crate) fn reshape_usize(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
     Tensor::from_primitive(Primitive::Reshape { shape: shape.to_vec() }, vec![x.clone()])
 }
 
-/// Flattens axes `start_axis..=end_axis` into one (`mx.flatten`; `0, -1` flattens all).
+/// Flattens axes `start_axis..=end_axis` into one (`mx.flatten`; `0, -1` flattens all). Axes
+/// out of range are clamped, as MLX.
+///
+/// # Errors
+/// `[flatten]` when the (clamped) start comes after the end.
 pub fn flatten(x: &Tensor, start_axis: i32, end_axis: i32) -> Result<Tensor> {
     if x.ndim() == 0 {
         return reshape_usize(x, &[1]);
     }
-    let s = normalize_axis("flatten", start_axis, x.ndim())?;
-    let e = normalize_axis("flatten", end_axis, x.ndim())?;
+    // As MLX: negatives count from the end, then the range is clamped to the axes.
+    let nd = x.ndim() as i64;
+    let norm = |a: i32| if a < 0 { a as i64 + nd } else { a as i64 };
+    let (s, e) = (norm(start_axis).max(0), norm(end_axis).min(nd - 1));
     if s > e {
         return Err(Error::invalid("flatten", "start_axis must be less than or equal to end_axis"));
     }
+    let (s, e) = (s as usize, e as usize);
     let mut shape = x.shape()[..s].to_vec();
     shape.push(size_of(&x.shape()[s..=e]));
     shape.extend_from_slice(&x.shape()[e + 1..]);

@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::data::{decode, make_tensor, read_tensor, Stored, Vals};
 
+#[path = "replay_shapeops.rs"]
+mod shapeops;
+
 // ----------------------------------------------------------------------------------------
 // Running one case
 // ----------------------------------------------------------------------------------------
@@ -317,6 +320,8 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             mx::conv_general(tensor(xs, 0)?, tensor(xs, 1)?, &opts)
         }
         "convolve" => mx::convolve(tensor(xs, 0)?, tensor(xs, 1)?, p["mode"].as_str().unwrap_or("")),
+        // --- shapeops (golden/replay_shapeops.rs) ---
+        op if shapeops::OPS.contains(&op) => return shapeops::dispatch(op, p, xs),
         // elemops (issue #3): math, bitwise, random, dtype utilities, windows
         _ => return crate::elemops::dispatch(op, p, xs),
     };
