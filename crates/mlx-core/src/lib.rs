@@ -23,6 +23,7 @@ pub mod ops;
 mod tensor;
 
 pub use device::{default_device, register_backend, set_default_device, Device};
+pub use eval::run as run_primitive;
 pub use mlx_ops::{
     active_memory, peak_memory, promote, reset_peak_memory, Backend, Bool8, Dtype, DtypeCategory, Error, Primitive,
     Result, Scalar, C64,
