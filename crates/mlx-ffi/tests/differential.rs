@@ -25,6 +25,25 @@ use mlx_core::{self as mx, Device, Dtype, Scalar, Tensor};
 use mlx_ops::{ArgReduceOp, BinaryOp, ReduceOp, UnaryOp};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// How many comparisons each op got (printed at the end, to show the run did real work).
+static STATS: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
+
+fn count(key: &str) {
+    *STATS.lock().unwrap_or_else(|e| e.into_inner()).entry(key.to_string()).or_default() += 1;
+}
+
+fn op_key(op: &OpDesc) -> String {
+    match op {
+        OpDesc::Unary(u) => u.name().to_string(),
+        OpDesc::Binary(b) => b.name().to_string(),
+        OpDesc::Reduce(r, ..) => r.name().to_string(),
+        OpDesc::Arg(a, ..) => a.name().to_string(),
+        other => format!("{other:?}").split('(').next().unwrap_or("?").to_lowercase(),
+    }
+}
 
 #[derive(Debug, Clone)]
 enum LeafKind {
@@ -205,7 +224,16 @@ fn build_leaf(base: &[usize], l: &LeafDesc) -> mx::Result<Tensor> {
     let shape = leaf_shape(base, l);
     match &l.kind {
         LeafKind::Data(seed) => Tensor::from_bytes(&leaf_bytes(*seed, shape.iter().product(), l.dtype), &shape, l.dtype),
-        LeafKind::Full(v) => mx::full(&shape, *v, l.dtype),
+        LeafKind::Full(v) => {
+            // A negative float into an unsigned dtype is C++ undefined behaviour in MLX
+            // (DIFFERENCES.md: float -> integer casts), so the generator keeps clear of it.
+            let v = match *v {
+                Scalar::Float(f) if l.dtype.is_unsigned() => Scalar::Float(f.abs()),
+                Scalar::Complex(re, im) if l.dtype.is_unsigned() => Scalar::Complex(re.abs(), im),
+                v => v,
+            };
+            mx::full(&shape, v, l.dtype)
+        }
         LeafKind::Arange { start, step } => {
             let n = shape.last().copied().unwrap_or(3) as i64;
             let (start, step) = (*start as i64, *step as i64);
@@ -469,6 +497,11 @@ fn check_graph(g: &GraphDesc) -> Result<(), TestCaseError> {
     for l in &g.leaves {
         if let Ok(t) = build_leaf(&g.base, l) {
             same(&format!("leaf {k} {l:?}"), &cpu[k], &t, None)?;
+            count(match l.kind {
+                LeafKind::Data(_) => "(data leaf)",
+                LeafKind::Full(_) => "full",
+                LeafKind::Arange { .. } => "arange",
+            });
             k += 1;
         }
     }
@@ -480,6 +513,10 @@ fn check_graph(g: &GraphDesc) -> Result<(), TestCaseError> {
         };
         prop_assert_eq!(got.device(), Device::Ffi);
         let skip = cast_skips(&s.op, &inputs);
+        count(&op_key(&s.op));
+        if inputs.iter().any(|t| t.size() == 0) {
+            count("(empty input)");
+        }
         same(&format!("step {j} {s:?}"), &cpu[n_leaves + j], &got, skip.as_deref())?;
     }
 
@@ -492,6 +529,7 @@ fn check_graph(g: &GraphDesc) -> Result<(), TestCaseError> {
             };
             vals.push(out);
         }
+        count("(end-to-end graph)");
         for (i, (w, got)) in cpu.iter().zip(&vals).enumerate() {
             same(&format!("end-to-end value {i}"), w, got, None)?;
         }
@@ -510,6 +548,7 @@ fn cpu_and_mlx_agree_on_random_graphs() {
     let result = runner.run(&graph(), |g| check_graph(&g));
     mx::set_default_device(Device::Cpu);
     eprintln!("differential: {cases} graphs in {:.1?}", start.elapsed());
+    eprintln!("comparisons: {:?}", STATS.lock().unwrap_or_else(|e| e.into_inner()));
     if let Err(e) = result {
         panic!("{e}");
     }

@@ -109,15 +109,19 @@ impl Layout {
     }
 
     /// A strided window: axis i starts at `start[i]`, steps by `step[i]` and has `shape[i]`
-    /// elements (all normalized and in bounds).
+    /// elements (all normalized and in bounds). An empty window keeps this layout's offset, so
+    /// the offset never points past the buffer (kernels slice `buffer[offset..offset + size]`).
     pub fn slice(&self, start: &[usize], step: &[isize], shape: &[usize]) -> Self {
+        let strides = self.strides.iter().zip(step).map(|(&s, &k)| s * k).collect();
+        if shape.iter().any(|&d| d == 0) {
+            return Layout { shape: shape.to_vec(), strides, offset: self.offset };
+        }
         let mut offset = self.offset as isize;
         for i in 0..self.shape.len() {
             if shape[i] > 0 {
                 offset += start[i] as isize * self.strides[i];
             }
         }
-        let strides = self.strides.iter().zip(step).map(|(&s, &k)| s * k).collect();
         Layout { shape: shape.to_vec(), strides, offset: offset.max(0) as usize }
     }
 
@@ -216,6 +220,9 @@ mod tests {
         let s = l.slice(&[4], &[-2], &[3]);
         assert_eq!((s.offset(), s.strides()[0]), (4, -2));
         assert_eq!(s.span_end(), 5);
+        // x[:, 1:] of a (0, 2) array is empty and must not point past the (empty) buffer.
+        let e = Layout::contiguous(&[0, 2]).slice(&[0, 1], &[1, 1], &[0, 1]);
+        assert_eq!(e.offset(), 0);
         let b = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 4]);
         assert_eq!(b.strides(), &[0, 1, 0]);
     }
