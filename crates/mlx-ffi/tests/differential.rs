@@ -432,6 +432,14 @@ fn values(t: &Tensor) -> Result<Vec<common::Val>, mx::Error> {
 /// Elements a float -> integer cast may differ on: MLX's cast of NaN, infinities and
 /// out-of-range values is C++ undefined behaviour (DIFFERENCES.md); we saturate.
 fn cast_skips(op: &OpDesc, inputs: &[Tensor]) -> Option<Vec<bool>> {
+    if let (OpDesc::Arg(..), Some(x)) = (op, inputs.first()) {
+        // argmax/argmin of complex64 with a NaN part: MLX's answer depends on which part is NaN
+        // and where it stands (DIFFERENCES.md); such results are not compared.
+        if x.dtype().is_complex() && values(x).ok()?.iter().any(|v| matches!(v, common::Val::F(a, b) if a.is_nan() || b.is_nan())) {
+            return Some(vec![true; 1 << 20]);
+        }
+        return None;
+    }
     let OpDesc::AsType(d) = op else { return None };
     let x = inputs.first()?;
     if !(x.dtype().is_inexact() && d.is_integer()) {
@@ -542,7 +550,7 @@ fn check_graph(g: &GraphDesc) -> Result<(), TestCaseError> {
 fn cpu_and_mlx_agree_on_random_graphs() {
     mlx_ffi::register();
     let cases = std::env::var("MLX_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let config = ProptestConfig { cases, max_shrink_iters: 4096, ..ProptestConfig::default() };
+    let config = ProptestConfig { cases, max_shrink_iters: 4096, failure_persistence: None, ..ProptestConfig::default() };
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let start = std::time::Instant::now();
     let result = runner.run(&graph(), |g| check_graph(&g));
