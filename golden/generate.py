@@ -597,7 +597,9 @@ def fam_creation():
                                  (0.5, 2.0, 0.25, "float16"), (0, 3, 1, "bfloat16"),
                                  (0, 1, 0.1, "float64"), (-3, 3, 2, "int64"), (0, 4, 1, "float32"),
                                  (0, 1, 0.3, "int32"), (1, 1, 1, None), (-2.5, 2.5, 1, "float32"),
-                                 (0, 3, 1, "complex64")]:
+                                 (0, 3, 1, "complex64"), (0.7, 5, 0.5, "int32"),
+                                 (6, 0, -2, "uint8"), (-1.5, 3, 0.5, "int8"), (10, 1, -3, "uint32"),
+                                 (-1, 5, 1, "uint8"), (-3, 3, 1, "uint32")]:
         f.add("arange", {"start": start, "stop": stop, "step": step, "dtype": d},
               expect_error=False)
     f.add("arange", {"start": 0, "stop": 5, "step": 0, "dtype": None}, expect_error=True)
@@ -686,6 +688,9 @@ def fam_binary():
     for op in ("less", "greater_equal", "maximum"):
         f.add(op, {}, [arr([1 + 1j, 1 + 2j, 2 + 0j, 0 - 1j], "complex64"),
                        arr([1 + 2j, 1 + 1j, 1 + 5j, 0 - 1j], "complex64")])
+    # complex division scales by the divisor's larger part (std::complex): finite / inf is 0
+    f.add("divide", {}, [arr([1 + 2j, 1 + 2j, 1 + 1j, 3e38 + 3e38j, -2 + 0j], "complex64"),
+                         arr([complex(INF, 0), 3 - 4j, 2j, 3e38 + 3e38j, complex(0, -INF)], "complex64")])
     # bool arithmetic
     for op in ("subtract", "add", "multiply"):
         f.add(op, {}, [arr([True, True, False, False], "bool"),

@@ -1,15 +1,22 @@
 //! Devices and the backend registry. CPU (the native `mlx-cpu` backend) is registered from the
 //! start and is the default; other backends register themselves per device.
+//!
+//! `Device::Ffi` is the real MLX, evaluated through the `mlx-ffi` crate (feature `ffi`):
+//! `mlx_ffi::register()` installs it, then `set_default_device(Device::Ffi)` (or building from
+//! inputs on it) sends work there. It is a device of its own, not `Gpu`, so that `Gpu` stays free
+//! for GPU backends and CPU and MLX can be compared side by side in one process.
 
 use std::sync::{Arc, RwLock};
 
 use mlx_ops::{Backend, Error, Result};
 
-/// Where arrays are evaluated (`mx.cpu`, `mx.gpu`).
+/// Where arrays are evaluated (`mx.cpu`, `mx.gpu`, and the real MLX through FFI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Device {
     Cpu,
     Gpu,
+    /// MLX's own C++ implementation, through `mlx-ffi` (no backend until it registers one).
+    Ffi,
 }
 
 impl std::fmt::Display for Device {
@@ -17,6 +24,7 @@ impl std::fmt::Display for Device {
         f.write_str(match self {
             Device::Cpu => "cpu",
             Device::Gpu => "gpu",
+            Device::Ffi => "ffi",
         })
     }
 }

@@ -68,8 +68,14 @@ fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
     order
 }
 
-/// Runs one primitive. Exhaustive on purpose: a new primitive must say how it is evaluated.
-fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[Spec]) -> Result<Vec<ArrayData>> {
+/// Runs one primitive on realized inputs with `backend`, views done as the scheduler does them
+/// (`specs` are the primitive's inferred outputs). For backend conformance tests and tools; the
+/// scheduler uses it for every node. Exhaustive on purpose: a new primitive must say how it is
+/// evaluated.
+///
+/// # Errors
+/// The backend's error, or `[op]` when its output disagrees with `specs`.
+pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[Spec]) -> Result<Vec<ArrayData>> {
     if let Primitive::Custom { num_outputs, .. } = primitive {
         // The function's outputs are the last inputs: pass them through.
         return Ok(x[x.len().saturating_sub(*num_outputs)..].to_vec());

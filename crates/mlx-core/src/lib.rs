@@ -25,6 +25,7 @@ mod tensor;
 
 pub use display::{get_printoptions, printoptions, set_printoptions, PrintOptions, PrintOptionsGuard};
 pub use device::{default_device, register_backend, set_default_device, Device};
+pub use eval::run as run_primitive;
 pub use mlx_ops::{
     active_memory, peak_memory, promote, reset_peak_memory, ArgReduceOp, Backend, BinaryOp, Bool8, Dtype,
     ConvParams, DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, Spec, UnaryOp, C64,

@@ -30,8 +30,13 @@ pub fn arange(out: &Spec, start: f64, step: f64) -> Result<ArrayData> {
                 *d = T::from_f64(start + i as f64 * step);
             }
         } else {
-            // Integers: start and step are cast first, then accumulate in the dtype (wrapping).
-            let (a, s) = (T::from_f64(start), T::from_f64(step));
+            // Integers, as MLX: the step in the dtype is `T(start + step) - T(start)` (so
+            // `arange(0.7, 5, 0.5, int32)` counts 0, 1, 2, ... and a negative step works for
+            // unsigned dtypes), then values accumulate in the dtype (wrapping).
+            // Bounds go through i64 and wrap into the dtype, so `arange(-1, 2, 1, uint8)` is
+            // 255, 0, 1 as MLX gives on every platform we know (its double -> unsigned cast).
+            let a = T::from_i64(start as i64);
+            let s = T::from_i64((start + step) as i64).sub(a);
             let mut v = a;
             for d in out.iter_mut() {
                 *d = v;

@@ -109,7 +109,8 @@ impl Layout {
     }
 
     /// A strided window: axis i starts at `start[i]`, steps by `step[i]` and has `shape[i]`
-    /// elements (all normalized and in bounds).
+    /// elements (all normalized and in bounds). An empty window keeps this layout's offset, so
+    /// the offset never points past the buffer (kernels slice `buffer[offset..offset + size]`).
     pub fn slice(&self, start: &[usize], step: &[isize], shape: &[usize]) -> Self {
         let strides: Vec<isize> = self.strides.iter().zip(step).map(|(&s, &k)| s * k).collect();
         if shape.contains(&0) {
@@ -221,6 +222,9 @@ mod tests {
         let s = l.slice(&[4], &[-2], &[3]);
         assert_eq!((s.offset(), s.strides()[0]), (4, -2));
         assert_eq!(s.span_end(), 5);
+        // x[:, 1:] of a (0, 2) array is empty and must not point past the (empty) buffer.
+        let e = Layout::contiguous(&[0, 2]).slice(&[0, 1], &[1, 1], &[0, 1]);
+        assert_eq!(e.offset(), 0);
         let b = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 4]);
         assert_eq!(b.strides(), &[0, 1, 0]);
     }

@@ -395,8 +395,9 @@ impl ArgReduceOp {
 pub enum Primitive {
     /// An array of `shape` filled with `value` (cast to `dtype`). No inputs.
     Full { shape: Vec<usize>, dtype: Dtype, value: Scalar },
-    /// `start + i * step` for `i` in `0..len`. For integer dtypes start and step are cast to the
-    /// dtype first (MLX: `arange(0, 1, 0.3, int32)` is four zeros); floats compute in f64. No inputs.
+    /// `start + i * step` for `i` in `0..len`. For integer dtypes, as MLX, the values start at
+    /// `T(start)` and step by `T(start + step) - T(start)` in the dtype (`arange(0, 1, 0.3, int32)`
+    /// is four zeros, `arange(6, 0, -2, uint8)` is 6, 4, 2); floats compute in f64. No inputs.
     Arange { start: f64, step: f64, len: usize, dtype: Dtype },
     Unary(UnaryOp),
     Binary(BinaryOp),

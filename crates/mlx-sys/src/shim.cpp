@@ -1,0 +1,270 @@
+// mlx-sys shim: a minimal C ABI over MLX's C++ API.
+//
+// Invariants:
+// - No C++ exception crosses the boundary: every exported function wraps its body in
+//   `guard`, which catches everything and copies the message into the caller's buffer
+//   (always NUL-terminated, truncated to fit). Return value: 0 on success, nonzero on error.
+// - Arrays cross the boundary as opaque `mlxs_array*` handles (a heap `mlx::core::array`),
+//   created by `mlxs_array_from_host` (which copies the caller's bytes) or by `mlxs_op`, and
+//   freed exactly once by `mlxs_array_free`. Data leaves through `mlxs_array_copy_out`, which
+//   evaluates and copies the row-major elements into the caller's buffer.
+// - Dtype codes are mlx-rs's `Dtype` order (bool, u8, u16, u32, u64, i8, i16, i32, i64, f16,
+//   bf16, f32, f64, c64), not MLX's enum order.
+// - One MLX call at a time: the Rust side serializes calls (MLX's graph state is not meant to be
+//   driven from several threads at once).
+//
+// Adding an op: one entry in `ops()` below: a name, and a lambda from (inputs, int params,
+// float params) to an array.
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mlx/mlx.h"
+
+namespace mx = mlx::core;
+
+struct mlxs_array {
+  mx::array a;
+};
+
+namespace {
+
+void copy_message(const char* msg, char* err, size_t err_len) {
+  if (err == nullptr || err_len == 0) return;
+  size_t n = std::strlen(msg);
+  if (n >= err_len) n = err_len - 1;
+  std::memcpy(err, msg, n);
+  err[n] = '\0';
+}
+
+template <typename F>
+int guard(char* err, size_t err_len, F&& f) {
+  try {
+    f();
+    return 0;
+  } catch (const std::exception& e) {
+    copy_message(e.what(), err, err_len);
+    return 1;
+  } catch (...) {
+    copy_message("unknown C++ exception", err, err_len);
+    return 2;
+  }
+}
+
+const mx::Dtype kDtypes[] = {
+    mx::bool_,   mx::uint8,   mx::uint16,   mx::uint32,  mx::uint64,
+    mx::int8,    mx::int16,   mx::int32,    mx::int64,   mx::float16,
+    mx::bfloat16, mx::float32, mx::float64, mx::complex64,
+};
+constexpr int64_t kNumDtypes = sizeof(kDtypes) / sizeof(kDtypes[0]);
+
+mx::Dtype to_mlx(int64_t code) {
+  if (code < 0 || code >= kNumDtypes) {
+    throw std::invalid_argument("[mlx-sys] unknown dtype code " + std::to_string(code));
+  }
+  return kDtypes[code];
+}
+
+int from_mlx(mx::Dtype d) {
+  for (int i = 0; i < kNumDtypes; ++i) {
+    if (kDtypes[i] == d) return i;
+  }
+  throw std::invalid_argument("[mlx-sys] MLX returned an unknown dtype");
+}
+
+mx::Shape to_shape(const int64_t* dims, size_t n) {
+  mx::Shape s;
+  for (size_t i = 0; i < n; ++i) {
+    if (dims[i] < 0 || dims[i] > INT32_MAX) {
+      throw std::invalid_argument("[mlx-sys] dimension out of MLX's int32 range");
+    }
+    s.push_back(static_cast<int32_t>(dims[i]));
+  }
+  return s;
+}
+
+using Arrays = std::vector<mx::array>;
+using Ints = std::vector<int64_t>;
+using Floats = std::vector<double>;
+using OpFn = std::function<mx::array(const Arrays&, const Ints&, const Floats&)>;
+
+void need(const char* op, size_t have, size_t want, const char* what) {
+  if (have < want) {
+    throw std::invalid_argument(std::string("[mlx-sys] ") + op + " expects " + std::to_string(want) +
+                                " " + what + " but got " + std::to_string(have));
+  }
+}
+
+std::vector<int> axes_of(const Ints& ints) { return std::vector<int>(ints.begin(), ints.end()); }
+
+// The fill value as a 0-d array: ints = [dtype, kind, int value, shape...] with kind 0 bool,
+// 1 int, 2 float, 3 complex; floats = [float value, imaginary part].
+mx::array scalar_of(const Ints& ints, const Floats& floats) {
+  switch (ints[1]) {
+    case 0: return mx::array(ints[2] != 0);
+    case 1: return mx::array(static_cast<int64_t>(ints[2]), mx::int64);
+    case 2: return mx::array(floats[0], mx::float64);
+    case 3: return mx::array(std::complex<float>(static_cast<float>(floats[0]), static_cast<float>(floats[1])));
+    default: throw std::invalid_argument("[mlx-sys] unknown scalar kind");
+  }
+}
+
+#define UNARY(name) {#name, [](const Arrays& x, const Ints&, const Floats&) { return mx::name(x[0]); }}
+#define BINARY(name) \
+  {#name, [](const Arrays& x, const Ints&, const Floats&) { return mx::name(x[0], x[1]); }}
+#define REDUCE(name) \
+  {#name, [](const Arrays& x, const Ints& i, const Floats&) { return mx::name(x[0], axes_of(i), true); }}
+#define ARG_REDUCE(name)                                                       \
+  {#name, [](const Arrays& x, const Ints& i, const Floats&) {                  \
+     need(#name, i.size(), 1, "int parameters");                               \
+     return mx::name(x[0], static_cast<int>(i[0]), true);                      \
+   }}
+
+// Input counts are checked against `arity` in `mlxs_op` (-1: at least one).
+struct Op {
+  int arity;
+  OpFn fn;
+};
+
+const std::unordered_map<std::string, Op>& ops() {
+  static const std::unordered_map<std::string, Op> table = [] {
+    std::unordered_map<std::string, OpFn> fns = {
+        {"full",
+         [](const Arrays&, const Ints& i, const Floats& f) {
+           need("full", i.size(), 3, "int parameters");
+           need("full", f.size(), 2, "float parameters");
+           return mx::full(to_shape(i.data() + 3, i.size() - 3), scalar_of(i, f), to_mlx(i[0]));
+         }},
+        {"arange",
+         [](const Arrays&, const Ints& i, const Floats& f) {
+           need("arange", i.size(), 2, "int parameters");
+           need("arange", f.size(), 2, "float parameters");
+           // stop half a step past the last element, so rounding cannot change the length.
+           double stop = f[0] + (static_cast<double>(i[1]) - 0.5) * f[1];
+           return mx::arange(f[0], stop, f[1], to_mlx(i[0]));
+         }},
+        UNARY(abs), UNARY(negative), UNARY(exp), UNARY(log), UNARY(sqrt), UNARY(copy),
+        BINARY(add), BINARY(subtract), BINARY(multiply), BINARY(divide), BINARY(maximum),
+        BINARY(minimum), BINARY(equal), BINARY(not_equal), BINARY(less), BINARY(less_equal),
+        BINARY(greater), BINARY(greater_equal), BINARY(matmul),
+        {"where", [](const Arrays& x, const Ints&, const Floats&) { return mx::where(x[0], x[1], x[2]); }},
+        {"astype",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("astype", i.size(), 1, "int parameters");
+           return mx::astype(x[0], to_mlx(i[0]));
+         }},
+        REDUCE(sum), REDUCE(prod), REDUCE(max), REDUCE(min),
+        ARG_REDUCE(argmax), ARG_REDUCE(argmin),
+        {"concatenate",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("concatenate", i.size(), 1, "int parameters");
+           return mx::concatenate(x, static_cast<int>(i[0]));
+         }},
+    };
+    const std::unordered_map<std::string, int> arity = {
+        {"full", 0}, {"arange", 0}, {"where", 3}, {"concatenate", -1}, {"matmul", 2},
+        {"add", 2}, {"subtract", 2}, {"multiply", 2}, {"divide", 2}, {"maximum", 2},
+        {"minimum", 2}, {"equal", 2}, {"not_equal", 2}, {"less", 2}, {"less_equal", 2},
+        {"greater", 2}, {"greater_equal", 2},
+    };
+    std::unordered_map<std::string, Op> t;
+    for (auto& [name, fn] : fns) {
+      auto it = arity.find(name);
+      t.emplace(name, Op{it == arity.end() ? 1 : it->second, std::move(fn)});
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Copies `nbytes` bytes of row-major elements at `data` into a new MLX array.
+int mlxs_array_from_host(const void* data, size_t nbytes, const int64_t* shape, size_t ndim, int dtype,
+                         mlxs_array** out, char* err, size_t err_len) {
+  return guard(err, err_len, [&] {
+    if (out == nullptr) throw std::invalid_argument("[mlx-sys] null output pointer");
+    mx::Shape s = to_shape(shape, ndim);
+    mx::Dtype d = to_mlx(dtype);
+    size_t size = 1;
+    for (auto v : s) size *= static_cast<size_t>(v);
+    if (size * d.size() != nbytes) {
+      throw std::invalid_argument("[mlx-sys] buffer size does not match shape and dtype");
+    }
+    if (nbytes > 0 && data == nullptr) throw std::invalid_argument("[mlx-sys] null data");
+    auto align = std::align_val_t(64);
+    char* copy = static_cast<char*>(::operator new(nbytes == 0 ? 1 : nbytes, align));
+    if (nbytes > 0) std::memcpy(copy, data, nbytes);
+    auto deleter = [align](void* p) { ::operator delete(p, align); };
+    try {
+      *out = new mlxs_array{mx::array(copy, std::move(s), d, deleter)};
+    } catch (...) {
+      ::operator delete(copy, align);
+      throw;
+    }
+  });
+}
+
+void mlxs_array_free(mlxs_array* a) { delete a; }
+
+int mlxs_array_ndim(const mlxs_array* a) { return a == nullptr ? 0 : static_cast<int>(a->a.ndim()); }
+
+// Writes the shape (ndim entries) and dtype code of `a`.
+int mlxs_array_info(const mlxs_array* a, int64_t* shape, size_t ndim, int* dtype, char* err, size_t err_len) {
+  return guard(err, err_len, [&] {
+    if (a == nullptr) throw std::invalid_argument("[mlx-sys] null array");
+    if (ndim != a->a.ndim()) throw std::invalid_argument("[mlx-sys] wrong ndim");
+    for (size_t i = 0; i < ndim; ++i) shape[i] = a->a.shape(static_cast<int>(i));
+    *dtype = from_mlx(a->a.dtype());
+  });
+}
+
+// Evaluates `a` and copies its elements, row-major, into `dst` (exactly `nbytes` bytes).
+int mlxs_array_copy_out(mlxs_array* a, void* dst, size_t nbytes, char* err, size_t err_len) {
+  return guard(err, err_len, [&] {
+    if (a == nullptr) throw std::invalid_argument("[mlx-sys] null array");
+    mx::array x = a->a;
+    mx::eval(x);
+    if (!x.flags().row_contiguous) {
+      x = mx::contiguous(x);
+      mx::eval(x);
+    }
+    if (x.nbytes() != nbytes) throw std::invalid_argument("[mlx-sys] destination size mismatch");
+    if (nbytes > 0) std::memcpy(dst, x.data<char>(), nbytes);
+  });
+}
+
+// Builds `op` of `n_inputs` arrays with integer and float parameters (meaning per op: see
+// `ops()`). The result is lazy; errors MLX raises while building it are returned here, errors
+// while computing it by `mlxs_array_copy_out`.
+int mlxs_op(const char* op, const mlxs_array* const* inputs, size_t n_inputs, const int64_t* ints, size_t n_ints,
+            const double* floats, size_t n_floats, mlxs_array** out, char* err, size_t err_len) {
+  return guard(err, err_len, [&] {
+    if (op == nullptr || out == nullptr) throw std::invalid_argument("[mlx-sys] null argument");
+    auto it = ops().find(op);
+    if (it == ops().end()) throw std::invalid_argument(std::string("[mlx-sys] unknown op ") + op);
+    int arity = it->second.arity;
+    if ((arity >= 0 && n_inputs != static_cast<size_t>(arity)) || (arity < 0 && n_inputs == 0)) {
+      throw std::invalid_argument(std::string("[mlx-sys] wrong number of inputs for ") + op);
+    }
+    Arrays xs;
+    xs.reserve(n_inputs);
+    for (size_t i = 0; i < n_inputs; ++i) {
+      if (inputs[i] == nullptr) throw std::invalid_argument("[mlx-sys] null input");
+      xs.push_back(inputs[i]->a);
+    }
+    Ints is(ints, ints + (ints == nullptr ? 0 : n_ints));
+    Floats fs(floats, floats + (floats == nullptr ? 0 : n_floats));
+    *out = new mlxs_array{it->second.fn(xs, is, fs)};
+  });
+}
+
+}  // extern "C"
