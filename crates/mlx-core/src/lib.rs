@@ -24,7 +24,7 @@ mod tensor;
 
 pub use device::{default_device, register_backend, set_default_device, Device};
 pub use mlx_ops::{
-    active_memory, peak_memory, promote, reset_peak_memory, Backend, Bool8, Dtype, DtypeCategory, Error, Primitive,
+    active_memory, cache_memory, clear_cache, peak_memory, promote, reset_peak_memory, set_cache_limit, Backend, Bool8, Dtype, DtypeCategory, Error, Primitive,
     Result, Scalar, C64,
 };
 pub use operand::{result_type, ArrayLike, Operand};

@@ -7,7 +7,9 @@ mod elementwise;
 mod matmul;
 pub mod num;
 mod reduce;
+pub mod par;
 pub mod strided;
+pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ReduceOp, Result, Scalar, Spec, UnaryOp};
 

@@ -18,7 +18,9 @@ mod scalar;
 pub mod shape;
 
 pub use backend::{ArrayData, Backend};
-pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, HostBuffer};
+pub use buffer::{
+    active_memory, cache_limit, cache_memory, clear_cache, peak_memory, reset_peak_memory, set_cache_limit, Buffer, HostBuffer,
+};
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
