@@ -3,11 +3,11 @@
 //! strides. Half floats accumulate in f32; sum/prod of narrow integers were widened by the API.
 //!
 //! Fast paths: (1) each reduced block is one contiguous run (reducing trailing axes of a
-//! row-contiguous array): 16-lane accumulators, vectorized, outputs split across threads, and a
-//! single long run split into fixed 32K-element pieces merged in order; (2) the kept axes are
-//! contiguous (reducing leading axes): whole rows accumulate into a row of accumulators, columns
-//! split across threads. Piece sizes never depend on the thread count, so results don't either.
-//! Floating-point sums are therefore pairwise-ish, not strictly sequential (MLX's also are).
+//! row-contiguous array): a tight in-order loop per output, outputs split across threads;
+//! (2) the kept axes are contiguous (reducing leading axes): whole rows accumulate into a row of
+//! accumulators (vectorized across columns), columns split across threads. Invariant: every
+//! path folds each output's values in the same (row-major) order, so results are bit-identical
+//! for any layout and thread count.
 
 use half::{bf16, f16};
 use mlx_ops::{dispatch_dtype, ArgReduceOp, ArrayData, Dtype, ReduceOp, Result, Spec};
@@ -26,27 +26,11 @@ fn reduced_last(x: &ArrayData, axes: &[usize]) -> (mlx_ops::Layout, usize) {
     (x.layout.transpose(&perm), block)
 }
 
-/// Folds `v` into one accumulator with 16 independent lanes (so the loop vectorizes and the
-/// adds pipeline), combined at the end.
+/// Folds `v` in order. (Sequential on purpose: every layout path must give bit-identical
+/// results, and the general path folds in order; a multi-lane version is issue #5 follow-up.)
 #[inline(always)]
-fn fold_slice<T: Num, A: Copy>(v: &[T], init: A, step: &impl Fn(A, T) -> A, comb: &impl Fn(A, A) -> A) -> A {
-    const L: usize = 16;
-    let mut acc = [init; L];
-    let chunks = v.chunks_exact(L);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..L {
-            acc[j] = step(acc[j], c[j]);
-        }
-    }
-    let mut w = L;
-    while w > 1 {
-        w /= 2;
-        for j in 0..w {
-            acc[j] = comb(acc[j], acc[j + w]);
-        }
-    }
-    rest.iter().fold(acc[0], |a, &x| step(a, x))
+fn fold_slice<T: Num, A: Copy>(v: &[T], init: A, step: &impl Fn(A, T) -> A) -> A {
+    v.iter().fold(init, |a, &x| step(a, x))
 }
 
 /// The reduced part as one contiguous run: `Some(block)` when the reduced axes of the permuted
@@ -58,7 +42,7 @@ fn reduced_run(layout: &mlx_ops::Layout, nred: usize) -> bool {
 }
 
 /// Folds each block of `T` values into an accumulator `A`, writing `fin(acc)` as `T`.
-/// `comb` merges two partial accumulators (for the multi-lane and multi-thread paths).
+/// `_comb` merges two partial accumulators (kept for the multi-lane path of the follow-up).
 #[allow(clippy::too_many_arguments)]
 fn fold<T: Num, A: Copy + Send + Sync>(
     x: &ArrayData,
@@ -66,7 +50,7 @@ fn fold<T: Num, A: Copy + Send + Sync>(
     out_shape: &[usize],
     init: A,
     step: impl Fn(A, T) -> A + Sync + Send,
-    comb: impl Fn(A, A) -> A + Sync + Send,
+    _comb: impl Fn(A, A) -> A + Sync + Send,
     fin: impl Fn(A) -> T + Sync + Send,
 ) -> ArrayData {
     let (layout, block) = reduced_last(x, axes);
@@ -89,22 +73,13 @@ fn fold<T: Num, A: Copy + Send + Sync>(
         // Each output reduces one contiguous run of `block` elements starting at its base.
         let mut bases = Vec::with_capacity(n_out);
         for_each_offsets(kept_shape, [kept_strides], [layout.offset()], |[o]| bases.push(o));
-        if n_out == 1 && block >= 2 * par::PAR_MIN_ELEMS {
-            // One long run: fixed-size pieces (independent of the thread count), merged in order.
-            let run = &src[bases[0]..bases[0] + block];
-            let piece = 1 << 15;
-            let parts = par::map_collect(block.div_ceil(piece), true, |i| {
-                let v = &run[i * piece..((i + 1) * piece).min(block)];
-                par::simd(|| fold_slice(v, init, &step, &comb))
-            });
-            dst[0] = fin(parts.into_iter().reduce(&comb).unwrap_or(init));
-        } else {
+        {
             let per = (par::PAR_MIN_ELEMS / block).max(1);
             par::for_each_chunk_mut(dst, per, big, &|start, d| {
                 par::simd(|| {
                     for (j, d) in d.iter_mut().enumerate() {
                         let b = bases[start + j];
-                        *d = fin(fold_slice(&src[b..b + block], init, &step, &comb));
+                        *d = fin(fold_slice(&src[b..b + block], init, &step));
                     }
                 })
             });
