@@ -1,73 +1,91 @@
 //! Elementwise kernels: unary, binary, select (`where`) and astype. Inputs share one shape (the
-//! API broadcasts them with stride-0 views); a row-contiguous operand set runs as a flat loop,
-//! anything else through `for_each_offsets`.
+//! API broadcasts them with stride-0 views). Every layout is walked row by row
+//! (`for_each_row`, after merging contiguous axes, so a row-contiguous operand set is one flat
+//! row) and each row's loop is specialized for stride 1 / stride 0 (scalar or broadcast row)
+//! operands, compiled for AVX2 when available (`par::simd`). Outputs of `par::PAR_MIN_ELEMS`
+//! elements or more are split along their leading axis across threads; each element is
+//! computed by the same scalar function (`num.rs`) whatever the path, so results never depend
+//! on layout or thread count.
 
 use mlx_ops::{dispatch_dtype, ArrayData, BinaryOp, Bool8, Error, Result, Spec, UnaryOp, C64};
 
 use crate::num::{cast, Inexact, Num};
-use crate::strided::{alloc, elems, elems_mut, finish, for_each_offsets};
+use crate::par;
+use crate::strided::{alloc, alloc_for_overwrite, elems, elems_mut, finish, for_each_offsets, for_each_row, par_leading};
 
 /// `out[i] = f(x[i])`.
-pub fn map1<T: Num, U: Num>(x: &ArrayData, f: impl Fn(T) -> U) -> ArrayData {
+pub fn map1<T: Num, U: Num>(x: &ArrayData, f: impl Fn(T) -> U + Sync + Send) -> ArrayData {
     let src = elems::<T>(x);
     let (shape, n) = (x.layout.shape(), x.layout.size());
-    let mut buf = alloc::<U>(n);
+    let mut buf = alloc_for_overwrite::<U>(n);
     let dst = elems_mut::<U>(&mut buf);
     if x.layout.is_row_contiguous() {
-        let off = x.layout.offset();
-        for (d, &v) in dst.iter_mut().zip(&src[off..off + n]) {
-            *d = f(v);
-        }
+        let src = &src[x.layout.offset()..x.layout.offset() + n];
+        par::for_each_chunk_mut(dst, par::chunk_len(n, par::PAR_MIN_ELEMS / 4), n >= par::PAR_MIN_ELEMS, &|start, d| {
+            let src = &src[start..start + d.len()];
+            par::simd(|| {
+                for (d, &v) in d.iter_mut().zip(src) {
+                    *d = f(v);
+                }
+            })
+        });
     } else {
-        let mut i = 0;
-        for_each_offsets(shape, [x.layout.strides()], [x.layout.offset()], |[o]| {
-            dst[i] = f(src[o]);
-            i += 1;
+        par_leading(shape, [x.layout.strides()], [x.layout.offset()], dst, |shape, starts, dst| {
+            let mut i = 0;
+            for_each_row(shape, [x.layout.strides()], starts, |[o], len, [s]| {
+                let d = &mut dst[i..i + len];
+                i += len;
+                par::simd(|| match s {
+                    1 => d.iter_mut().zip(&src[o..o + len]).for_each(|(d, &v)| *d = f(v)),
+                    0 => d.fill(f(src[o])),
+                    _ => d.iter_mut().enumerate().for_each(|(j, d)| *d = f(src[(o as isize + j as isize * s) as usize])),
+                })
+            });
         });
     }
     finish::<U>(buf, shape)
 }
 
-/// One element broadcast everywhere (every stride 0), as a scalar operand is.
-fn is_splat(l: &mlx_ops::Layout) -> bool {
-    l.strides().iter().all(|&s| s == 0)
-}
-
 /// `out[i] = f(a[i], b[i])`.
-pub fn map2<T: Num, U: Num>(a: &ArrayData, b: &ArrayData, f: impl Fn(T, T) -> U) -> ArrayData {
+pub fn map2<T: Num, U: Num>(a: &ArrayData, b: &ArrayData, f: impl Fn(T, T) -> U + Sync + Send) -> ArrayData {
     let (sa, sb) = (elems::<T>(a), elems::<T>(b));
     let (shape, n) = (a.layout.shape(), a.layout.size());
-    let mut buf = alloc::<U>(n);
+    let mut buf = alloc_for_overwrite::<U>(n);
     let dst = elems_mut::<U>(&mut buf);
-    let (ca, cb) = (a.layout.is_row_contiguous(), b.layout.is_row_contiguous());
-    let (oa, ob) = (a.layout.offset(), b.layout.offset());
-    let (za, zb) = (is_splat(&a.layout), is_splat(&b.layout));
-    if ca && cb {
-        for ((d, &x), &y) in dst.iter_mut().zip(&sa[oa..oa + n]).zip(&sb[ob..ob + n]) {
-            *d = f(x, y);
-        }
-    } else if ca && zb && n > 0 {
-        let y = sb[ob];
-        for (d, &x) in dst.iter_mut().zip(&sa[oa..oa + n]) {
-            *d = f(x, y);
-        }
-    } else if za && cb && n > 0 {
-        let x = sa[oa];
-        for (d, &y) in dst.iter_mut().zip(&sb[ob..ob + n]) {
-            *d = f(x, y);
-        }
-    } else {
-        let mut i = 0;
-        for_each_offsets(
-            shape,
-            [a.layout.strides(), b.layout.strides()],
-            [a.layout.offset(), b.layout.offset()],
-            |[oa, ob]| {
-                dst[i] = f(sa[oa], sb[ob]);
-                i += 1;
-            },
-        );
-    }
+    par_leading(
+        shape,
+        [a.layout.strides(), b.layout.strides()],
+        [a.layout.offset(), b.layout.offset()],
+        dst,
+        |shape, starts, dst| {
+            let mut i = 0;
+            for_each_row(shape, [a.layout.strides(), b.layout.strides()], starts, |[oa, ob], len, [s, t]| {
+                let d = &mut dst[i..i + len];
+                i += len;
+                par::simd(|| match (s, t) {
+                    (1, 1) => {
+                        for ((d, &x), &y) in d.iter_mut().zip(&sa[oa..oa + len]).zip(&sb[ob..ob + len]) {
+                            *d = f(x, y);
+                        }
+                    }
+                    (1, 0) => {
+                        let y = sb[ob];
+                        d.iter_mut().zip(&sa[oa..oa + len]).for_each(|(d, &x)| *d = f(x, y));
+                    }
+                    (0, 1) => {
+                        let x = sa[oa];
+                        d.iter_mut().zip(&sb[ob..ob + len]).for_each(|(d, &y)| *d = f(x, y));
+                    }
+                    _ => {
+                        for (j, d) in d.iter_mut().enumerate() {
+                            let j = j as isize;
+                            *d = f(sa[(oa as isize + j * s) as usize], sb[(ob as isize + j * t) as usize]);
+                        }
+                    }
+                })
+            });
+        },
+    );
     finish::<U>(buf, shape)
 }
 

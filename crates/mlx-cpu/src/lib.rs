@@ -14,7 +14,9 @@ pub mod num;
 mod random;
 mod reduce;
 mod scan;
+pub mod par;
 pub mod strided;
+pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
 use mlx_ops::{ScanOp, ScatterMode};

@@ -1,15 +1,262 @@
-//! Batched matrix multiplication, `(B.., M, K) @ (B.., K, N)`. Operands are made row-contiguous,
-//! half floats are computed in f32, and each product runs the cache-friendly i-k-j loop order.
-//! (The fast GEMM of issue #5 replaces the inner product; the semantics stay.)
+//! Batched matrix multiplication, `(B.., M, K) @ (B.., K, N)` (the API has broadcast the batch
+//! axes, possibly as stride-0 views).
+//!
+//! - f32/f64: the `matrixmultiply` GEMM (packed, cache-blocked, AVX2/FMA micro-kernels chosen
+//!   at run time; portable elsewhere). It reads operands through their strides, so transposed,
+//!   sliced and broadcast operands are never copied. Large products split their rows (or, for
+//!   few rows, their columns) into one piece per thread; batches split across threads. Each
+//!   output element is computed by the same kernel in the same order however the work is split.
+//! - GEMV (M = 1 or N = 1 per batch) is bandwidth-bound: a row-major `x @ W` streams W's rows
+//!   (axpy, 4 rows at a time), `W @ x` takes one dot product per row, both vectorized.
+//! - f16/bf16: operands widened to f32 once, f32 GEMM, rounded once (MLX does the same on CPU).
+//! - complex64: the plain i-k-j loop.
+//!
+//! Invariant relied on by the `unsafe` GEMM calls: every index an operand's layout reaches lies
+//! inside its buffer (checked once per call by `reachable_within`).
 
 use half::{bf16, f16};
-use mlx_ops::{ArrayData, Dtype, Error, Result, Spec, C64};
+use mlx_ops::{ArrayData, Dtype, Error, Layout, Result, Spec, C64};
 
 use crate::elementwise::debug_checked;
 use crate::num::{cast, Num};
-use crate::strided::{alloc, contiguous_elems, elems_mut, finish};
+use crate::par;
+use crate::strided::{alloc, alloc_for_overwrite, contiguous_elems, elems, elems_mut, finish, for_each_offsets};
 
-/// `c += a @ b` for one row-major (m,k) x (k,n) product.
+/// Real types with a packed GEMM.
+trait Gemm: Num {
+    /// `C = A @ B` for an (m,k) x (k,n) product through raw strides.
+    ///
+    /// # Safety
+    /// Every element `a + i*rsa + p*csa` (i < m, p < k), `b + p*rsb + j*csb` (p < k, j < n) must
+    /// be readable and `c + i*rsc + j*csc` writable with no other access during the call.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm(m: usize, k: usize, n: usize, a: *const Self, sa: [isize; 2], b: *const Self, sb: [isize; 2], c: *mut Self, sc: [isize; 2]);
+}
+
+impl Gemm for f32 {
+    unsafe fn gemm(m: usize, k: usize, n: usize, a: *const f32, sa: [isize; 2], b: *const f32, sb: [isize; 2], c: *mut f32, sc: [isize; 2]) {
+        // SAFETY: forwarded from the caller's contract; beta = 0 means C is only written.
+        unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a, sa[0], sa[1], b, sb[0], sb[1], 0.0, c, sc[0], sc[1]) }
+    }
+}
+
+impl Gemm for f64 {
+    unsafe fn gemm(m: usize, k: usize, n: usize, a: *const f64, sa: [isize; 2], b: *const f64, sb: [isize; 2], c: *mut f64, sc: [isize; 2]) {
+        // SAFETY: forwarded from the caller's contract; beta = 0 means C is only written.
+        unsafe { matrixmultiply::dgemm(m, k, n, 1.0, a, sa[0], sa[1], b, sb[0], sb[1], 0.0, c, sc[0], sc[1]) }
+    }
+}
+
+/// True when every index `layout` reaches lies in `0..len`.
+fn reachable_within(layout: &Layout, len: usize) -> bool {
+    if layout.size() == 0 {
+        return true;
+    }
+    let (mut lo, mut hi) = (layout.offset() as isize, layout.offset() as isize);
+    for (&d, &s) in layout.shape().iter().zip(layout.strides()) {
+        let span = (d as isize - 1) * s;
+        if span < 0 {
+            lo += span;
+        } else {
+            hi += span;
+        }
+    }
+    lo >= 0 && (hi as usize) < len
+}
+
+/// A raw output pointer that may cross threads; each thread writes a disjoint part.
+#[derive(Clone, Copy)]
+struct OutPtr<T>(*mut T);
+// SAFETY: only used to hand disjoint column blocks of one output to scoped worker threads.
+unsafe impl<T> Send for OutPtr<T> {}
+// SAFETY: as above; the pointer itself is never used for overlapping writes.
+unsafe impl<T> Sync for OutPtr<T> {}
+
+/// Matrix-vector products with fewer matrix elements than this use the GEMM.
+const GEMV_MIN: usize = 1 << 14;
+
+/// Products smaller than this (m*k*n) run on one thread.
+const PAR_MIN_FLOPS: usize = 1 << 21;
+
+/// `dst = A @ B` for one batch; `a`, `b` are whole buffers with the matrices at `oa`, `ob`.
+#[allow(clippy::too_many_arguments)]
+fn product<T: Gemm>(a: &[T], oa: usize, sa: [isize; 2], b: &[T], ob: usize, sb: [isize; 2], dst: &mut [T], m: usize, k: usize, n: usize, parallel: bool) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        dst.fill(T::zero());
+        return;
+    }
+    // GEMV only where it pays; small products all take the GEMM, so tiny results never depend
+    // on the operands' layout.
+    let gemv = k * n.max(m) >= GEMV_MIN;
+    if gemv && m == 1 && sb[1] == 1 {
+        return gemv_rows(a, oa, sa[1], b, ob, sb[0], dst, k, n, parallel);
+    }
+    if gemv && n == 1 && sa[1] == 1 {
+        return gemv_dots(a, oa, sa[0], b, ob, sb[0], dst, m, k, parallel);
+    }
+    if gemv && m == 1 && sb[0] == 1 {
+        // x @ W with W column-major: one dot per column.
+        return gemv_dots(b, ob, sb[1], a, oa, sa[1], dst, n, k, parallel);
+    }
+    let threads = par::num_threads();
+    let parallel = parallel && threads > 1 && m * n * k >= PAR_MIN_FLOPS;
+    if !parallel {
+        // SAFETY: the layouts were checked to stay inside their buffers (`reachable_within`), so
+        // every A/B element is readable; dst holds exactly m*n elements written row-major.
+        unsafe { T::gemm(m, k, n, a.as_ptr().add(oa), sa, b.as_ptr().add(ob), sb, dst.as_mut_ptr(), [n as isize, 1]) };
+        return;
+    }
+    if m >= 16 * threads {
+        // Split rows: one piece per thread, a multiple of 8 rows (the micro-kernel height).
+        let rows = m.div_ceil(threads).div_ceil(8) * 8;
+        par::for_each_chunk_mut(dst, rows * n, true, &|start, piece| {
+            let (i0, mi) = (start / n, piece.len() / n);
+            let a0 = (oa as isize + i0 as isize * sa[0]) as usize;
+            // SAFETY: rows i0..i0+mi of A are inside its checked layout; piece is this
+            // thread's own mi x n block of the output.
+            unsafe { T::gemm(mi, k, n, a.as_ptr().add(a0), sa, b.as_ptr().add(ob), sb, piece.as_mut_ptr(), [n as isize, 1]) };
+        });
+    } else {
+        // Few rows: split columns into one block per thread (multiples of 8).
+        let cols = n.div_ceil(threads).div_ceil(8) * 8;
+        let out = OutPtr(dst.as_mut_ptr());
+        par::for_each_index(n.div_ceil(cols), true, &|p| {
+            let out = out;
+            let (j0, nj) = (p * cols, cols.min(n - p * cols));
+            let b0 = (ob as isize + j0 as isize * sb[1]) as usize;
+            // SAFETY: columns j0..j0+nj of B are inside its checked layout; each thread writes
+            // only columns j0..j0+nj of the m x n output (disjoint blocks), which `dst`
+            // exclusively borrows for the duration of this call.
+            unsafe { T::gemm(m, k, nj, a.as_ptr().add(oa), sa, b.as_ptr().add(b0), sb, out.0.add(j0), [n as isize, 1]) };
+        });
+    }
+}
+
+/// `y = x @ W` with W's rows contiguous: y accumulates `x[p] * W[p, :]`, four rows at a time.
+#[allow(clippy::too_many_arguments)]
+fn gemv_rows<T: Num>(x: &[T], ox: usize, sx: isize, w: &[T], ow: usize, rw: isize, y: &mut [T], k: usize, n: usize, parallel: bool) {
+    let xs: Vec<T> = (0..k).map(|p| x[(ox as isize + p as isize * sx) as usize]).collect();
+    let row = |p: usize| (ow as isize + p as isize * rw) as usize;
+    let cols = 1024;
+    par::for_each_chunk_mut(y, cols, parallel && k * n >= par::PAR_MIN_ELEMS * 4, &|j0, y| {
+        let nj = y.len();
+        y.fill(T::zero());
+        par::simd(|| {
+            let mut p = 0;
+            while p + 4 <= k {
+                let (x0, x1, x2, x3) = (xs[p], xs[p + 1], xs[p + 2], xs[p + 3]);
+                let r0 = &w[row(p) + j0..row(p) + j0 + nj];
+                let r1 = &w[row(p + 1) + j0..row(p + 1) + j0 + nj];
+                let r2 = &w[row(p + 2) + j0..row(p + 2) + j0 + nj];
+                let r3 = &w[row(p + 3) + j0..row(p + 3) + j0 + nj];
+                for j in 0..nj {
+                    y[j] = y[j].add(x0.mul(r0[j]).add(x1.mul(r1[j])).add(x2.mul(r2[j]).add(x3.mul(r3[j]))));
+                }
+                p += 4;
+            }
+            while p < k {
+                let (xp, r) = (xs[p], &w[row(p) + j0..row(p) + j0 + nj]);
+                for j in 0..nj {
+                    y[j] = y[j].add(xp.mul(r[j]));
+                }
+                p += 1;
+            }
+        })
+    });
+}
+
+/// `y[i] = W[i, :] . x` with W's rows contiguous (stride `rw` between rows).
+#[allow(clippy::too_many_arguments)]
+fn gemv_dots<T: Num>(w: &[T], ow: usize, rw: isize, x: &[T], ox: usize, sx: isize, y: &mut [T], m: usize, k: usize, parallel: bool) {
+    let xs: Vec<T> = (0..k).map(|p| x[(ox as isize + p as isize * sx) as usize]).collect();
+    let rows = (par::PAR_MIN_ELEMS / k.max(1)).max(1);
+    par::for_each_chunk_mut(y, rows, parallel && m * k >= par::PAR_MIN_ELEMS * 4, &|i0, y| {
+        par::simd(|| {
+            for (i, yi) in y.iter_mut().enumerate() {
+                let r0 = (ow as isize + (i0 + i) as isize * rw) as usize;
+                *yi = dot(&w[r0..r0 + k], &xs);
+            }
+        })
+    });
+}
+
+/// A dot product with 16 independent accumulators.
+#[inline(always)]
+fn dot<T: Num>(a: &[T], b: &[T]) -> T {
+    const L: usize = 16;
+    let mut acc = [T::zero(); L];
+    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for j in 0..L {
+            acc[j] = acc[j].add(x[j].mul(y[j]));
+        }
+    }
+    let mut w = L;
+    while w > 1 {
+        w /= 2;
+        for j in 0..w {
+            acc[j] = acc[j].add(acc[j + w]);
+        }
+    }
+    ra.iter().zip(rb).fold(acc[0], |s, (&x, &y)| s.add(x.mul(y)))
+}
+
+/// The per-batch matrix offsets of both operands, in batch order.
+fn batch_offsets(a: &Layout, b: &Layout) -> Vec<[usize; 2]> {
+    let nd = a.ndim();
+    let mut offs = Vec::new();
+    for_each_offsets(&a.shape()[..nd - 2], [&a.strides()[..nd - 2], &b.strides()[..nd - 2]], [a.offset(), b.offset()], |o| {
+        offs.push(o)
+    });
+    offs
+}
+
+fn run<T: Gemm>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
+    let (batch, m, k, n) = dims;
+    let (sa_all, sb_all) = (elems::<T>(a), elems::<T>(b));
+    if !reachable_within(&a.layout, sa_all.len()) || !reachable_within(&b.layout, sb_all.len()) {
+        return Err(Error::runtime("matmul", "operand layout reaches outside its buffer"));
+    }
+    let nd = a.layout.ndim();
+    let sa = [a.layout.strides()[nd - 2], a.layout.strides()[nd - 1]];
+    let sb = [b.layout.strides()[nd - 2], b.layout.strides()[nd - 1]];
+    let mut buf = alloc_for_overwrite::<T>(batch * m * n);
+    let dst = elems_mut::<T>(&mut buf);
+    let offs = batch_offsets(&a.layout, &b.layout);
+    if m * n == 0 {
+        return Ok(finish::<T>(buf, shape));
+    }
+    let threads = par::num_threads();
+    let across = batch >= threads && batch * m * n * k >= PAR_MIN_FLOPS;
+    par::for_each_chunk_mut(dst, m * n, across, &|start, c| {
+        let [oa, ob] = offs[start / (m * n)];
+        product(sa_all, oa, sa, sb_all, ob, sb, c, m, k, n, !across);
+    });
+    Ok(finish::<T>(buf, shape))
+}
+
+/// Half floats: widen to f32, multiply, round once.
+fn run_half<T: Num>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
+    let widen = |x: &ArrayData| -> Result<ArrayData> {
+        let v: Vec<f32> = contiguous_elems::<T>(x).iter().map(|&v| cast::<T, f32>(v)).collect();
+        let mut buf = alloc_for_overwrite::<f32>(v.len());
+        elems_mut::<f32>(&mut buf).copy_from_slice(&v);
+        Ok(finish::<f32>(buf, x.shape()))
+    };
+    let c = run::<f32>(&widen(a)?, &widen(b)?, shape, dims)?;
+    let cv = elems::<f32>(&c);
+    let mut buf = alloc_for_overwrite::<T>(cv.len());
+    for (d, &v) in elems_mut::<T>(&mut buf).iter_mut().zip(cv) {
+        *d = cast::<f32, T>(v);
+    }
+    Ok(finish::<T>(buf, shape))
+}
+
+/// `c += a @ b` for one row-major (m,k) x (k,n) product (complex64).
 fn gemm_ikj<T: Num>(a: &[T], b: &[T], c: &mut [T], m: usize, k: usize, n: usize) {
     for i in 0..m {
         let crow = &mut c[i * n..(i + 1) * n];
@@ -23,30 +270,13 @@ fn gemm_ikj<T: Num>(a: &[T], b: &[T], c: &mut [T], m: usize, k: usize, n: usize)
     }
 }
 
-fn batched<T: Num>(a: &[T], b: &[T], c: &mut [T], batch: usize, m: usize, k: usize, n: usize) {
-    for bi in 0..batch {
-        gemm_ikj(&a[bi * m * k..(bi + 1) * m * k], &b[bi * k * n..(bi + 1) * k * n], &mut c[bi * m * n..(bi + 1) * m * n], m, k, n);
-    }
-}
-
-fn run<T: Num>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> ArrayData {
+fn run_generic<T: Num>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> ArrayData {
     let (batch, m, k, n) = dims;
     let (av, bv) = (contiguous_elems::<T>(a), contiguous_elems::<T>(b));
     let mut buf = alloc::<T>(batch * m * n);
-    batched(&av, &bv, elems_mut::<T>(&mut buf), batch, m, k, n);
-    finish::<T>(buf, shape)
-}
-
-/// Half floats: widen to f32, multiply, round once.
-fn run_half<T: Num>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> ArrayData {
-    let (batch, m, k, n) = dims;
-    let av: Vec<f32> = contiguous_elems::<T>(a).iter().map(|&v| cast::<T, f32>(v)).collect();
-    let bv: Vec<f32> = contiguous_elems::<T>(b).iter().map(|&v| cast::<T, f32>(v)).collect();
-    let mut c = vec![0f32; batch * m * n];
-    batched(&av, &bv, &mut c, batch, m, k, n);
-    let mut buf = alloc::<T>(c.len());
-    for (d, &v) in elems_mut::<T>(&mut buf).iter_mut().zip(&c) {
-        *d = cast::<f32, T>(v);
+    let c = elems_mut::<T>(&mut buf);
+    for bi in 0..batch {
+        gemm_ikj(&av[bi * m * k..(bi + 1) * m * k], &bv[bi * k * n..(bi + 1) * k * n], &mut c[bi * m * n..(bi + 1) * m * n], m, k, n);
     }
     finish::<T>(buf, shape)
 }
@@ -57,12 +287,61 @@ pub fn matmul(a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
     let batch = a.shape()[..nd - 2].iter().product();
     let dims = (batch, m, k, n);
     let r = match a.dtype {
-        Dtype::Float32 => run::<f32>(a, b, &out.shape, dims),
-        Dtype::Float64 => run::<f64>(a, b, &out.shape, dims),
-        Dtype::Complex64 => run::<C64>(a, b, &out.shape, dims),
-        Dtype::Float16 => run_half::<f16>(a, b, &out.shape, dims),
-        Dtype::Bfloat16 => run_half::<bf16>(a, b, &out.shape, dims),
+        Dtype::Float32 => run::<f32>(a, b, &out.shape, dims)?,
+        Dtype::Float64 => run::<f64>(a, b, &out.shape, dims)?,
+        Dtype::Complex64 => run_generic::<C64>(a, b, &out.shape, dims),
+        Dtype::Float16 => run_half::<f16>(a, b, &out.shape, dims)?,
+        Dtype::Bfloat16 => run_half::<bf16>(a, b, &out.shape, dims)?,
         d => return Err(Error::invalid("matmul", format!("Only inexact types are supported but got {d}."))),
     };
     Ok(debug_checked(r, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlx_ops::{Buffer, HostBuffer};
+    use std::sync::Arc;
+
+    fn arr(v: &[f32], layout: Layout) -> ArrayData {
+        ArrayData::new(Arc::new(Buffer::Host(HostBuffer::from_bytes(bytemuck::cast_slice(v)))), layout, Dtype::Float32)
+    }
+
+    /// The fast paths (GEMM, both GEMVs, split rows/columns, transposed operands) agree with a
+    /// plain triple loop.
+    #[test]
+    fn matches_naive_for_all_paths() {
+        for &(m, k, n) in &[(1, 300, 257), (259, 300, 1), (1, 1000, 100), (3, 5, 7), (300, 70, 90), (17, 129, 1000), (1, 1, 1), (4, 0, 3)] {
+            let av: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0).collect();
+            let bv: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 11) as f32 - 5.0) / 4.0).collect();
+            let mut want = vec![0f32; m * n];
+            for i in 0..m {
+                for j in 0..n {
+                    want[i * n + j] = (0..k).map(|p| av[i * k + p] as f64 * bv[p * n + j] as f64).sum::<f64>() as f32;
+                }
+            }
+            // Row-major operands, and the same matrices stored transposed.
+            let at: Vec<f32> = (0..k * m).map(|q| av[(q % m) * k + q / m]).collect();
+            let bt: Vec<f32> = (0..n * k).map(|q| bv[(q % k) * n + q / k]).collect();
+            let cases = [
+                (arr(&av, Layout::contiguous(&[m, k])), arr(&bv, Layout::contiguous(&[k, n]))),
+                (arr(&at, Layout::new(vec![m, k], vec![1, m as isize], 0)), arr(&bt, Layout::new(vec![k, n], vec![1, k as isize], 0))),
+            ];
+            for (a, b) in cases {
+                let c = matmul(&a, &b, &Spec::new(vec![m, n], Dtype::Float32)).unwrap();
+                let got = elems::<f32>(&c);
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{m}x{k}x{n}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_out_of_bounds_layouts() {
+        let l = Layout::new(vec![2, 2], vec![2, 1], 0);
+        assert!(reachable_within(&l, 4));
+        assert!(!reachable_within(&l, 3));
+        assert!(reachable_within(&Layout::new(vec![2, 2], vec![-2, 1], 2), 4));
+    }
 }

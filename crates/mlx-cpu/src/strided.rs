@@ -102,6 +102,62 @@ pub fn alloc<T: Element>(n: usize) -> HostBuffer {
     HostBuffer::zeroed(n * std::mem::size_of::<T>())
 }
 
+/// A new contiguous output of `n` elements of `T` with unspecified (but initialized) values,
+/// possibly a reused buffer: only for kernels that write every element.
+pub fn alloc_for_overwrite<T: Element>(n: usize) -> HostBuffer {
+    HostBuffer::for_overwrite(n * std::mem::size_of::<T>())
+}
+
+/// Like [`for_each_offsets`] but hands whole innermost rows: `f(base_offsets, len,
+/// inner_strides)` per row of the collapsed shape, so kernels can specialize the inner loop
+/// (stride 1 or 0) into slice loops that vectorize.
+pub fn for_each_row<const N: usize>(
+    shape: &[usize],
+    strides: [&[isize]; N],
+    starts: [usize; N],
+    mut f: impl FnMut([usize; N], usize, [isize; N]),
+) {
+    if shape.iter().product::<usize>() == 0 {
+        return;
+    }
+    let (shape, strides) = collapse(shape, strides);
+    let nd = shape.len();
+    if nd == 0 {
+        f(starts, 1, [0; N]);
+        return;
+    }
+    let inner = shape[nd - 1];
+    let inner_strides: [isize; N] = std::array::from_fn(|k| strides[k][nd - 1]);
+    let outer = &shape[..nd - 1];
+    let outer_strides: [&[isize]; N] = std::array::from_fn(|k| &strides[k][..nd - 1]);
+    for_each_offsets(outer, outer_strides, starts, |base| f(base, inner, inner_strides));
+}
+
+/// Splits a row-major output of `shape` along its leading axis into pieces and runs
+/// `f(piece_shape, piece_starts, piece_of_dst)` on each, in parallel for large outputs. The
+/// operands' starts are advanced by their leading stride; `dst` is the whole contiguous output.
+pub fn par_leading<T: Send, const N: usize>(
+    shape: &[usize],
+    strides: [&[isize]; N],
+    starts: [usize; N],
+    dst: &mut [T],
+    f: impl Fn(&[usize], [usize; N], &mut [T]) + Sync + Send,
+) {
+    let n = dst.len();
+    if shape.is_empty() || n < crate::par::PAR_MIN_ELEMS || shape[0] < 2 {
+        return f(shape, starts, dst);
+    }
+    let row = n / shape[0];
+    let rows_per = crate::par::chunk_len(n, crate::par::PAR_MIN_ELEMS / 4).div_ceil(row.max(1)).max(1);
+    crate::par::for_each_chunk_mut(dst, rows_per * row, true, &|start, piece| {
+        let i0 = (start / row) as isize;
+        let mut sub = shape.to_vec();
+        sub[0] = piece.len() / row;
+        let st: [usize; N] = std::array::from_fn(|k| (starts[k] as isize + i0 * strides[k][0]) as usize);
+        f(&sub, st, piece)
+    });
+}
+
 /// The typed mutable view of a fresh output buffer.
 pub fn elems_mut<T: Element>(buf: &mut HostBuffer) -> &mut [T] {
     bytemuck::cast_slice_mut(buf.as_bytes_mut())
@@ -149,6 +205,30 @@ mod tests {
         let x = finish::<f32>(alloc::<f32>(0), &[0, 2]);
         let v = x.with_layout(Layout::new(vec![0, 1], vec![2, 1], 1));
         assert!(contiguous_elems::<f32>(&v).is_empty());
+    }
+
+    #[test]
+    fn rows_and_leading_pieces_cover_the_layout() {
+        let mut seen = vec![];
+        for_each_row(&[3, 2], [&[1, 3]], [0], |[b], len, [s]| {
+            for i in 0..len {
+                seen.push((b as isize + i as isize * s) as usize);
+            }
+        });
+        assert_eq!(seen, vec![0, 3, 1, 4, 2, 5]);
+        // A transposed 400x300 source copied piecewise matches the sequential walk.
+        let (r, c) = (400usize, 300usize);
+        let mut dst = vec![0usize; r * c];
+        par_leading(&[r, c], [&[1, r as isize]], [0], &mut dst, |shape, [s0], piece| {
+            let mut i = 0;
+            for_each_offsets(shape, [&[1, r as isize]], [s0], |[o]| {
+                piece[i] = o;
+                i += 1;
+            });
+        });
+        let mut want = vec![];
+        for_each_offsets(&[r, c], [&[1, r as isize]], [0], |[o]| want.push(o));
+        assert_eq!(dst, want);
     }
 
     #[test]

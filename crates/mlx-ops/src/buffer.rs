@@ -1,17 +1,50 @@
 //! Memory owned by realized arrays. A `Buffer` is an enum so device memory can join later;
-//! host buffers are 64-byte aligned and zero-initialized (so every byte is initialized and may be
-//! viewed as any plain-old-data element type). All live host bytes are counted for
-//! `active_memory()`. An [`ExternalBuffer`] borrows read-only bytes owned elsewhere (a
-//! memory-mapped file, a file read whole into one `HostBuffer`) so loaders can hand out arrays
-//! without copying; it is not counted again.
+//! host buffers are 64-byte aligned and every byte is always initialized (fresh allocations are
+//! zeroed), so a buffer may be viewed as any plain-old-data element type.
+//!
+//! Freed host buffers go to a cache keyed by size class (the byte size rounded up to 64 bytes,
+//! or to 4 KiB from 4 KiB on) and are handed out again to the next allocation of that class,
+//! which saves the allocator and the page faults of fresh memory (MLX's buffer cache).
+//! Invariants: `active_memory()` counts only buffers owned by live arrays (a buffer's class
+//! size); `cache_memory()` counts the cached ones; the cache never holds more than
+//! `cache_limit()` bytes; `clear_cache()` returns its memory to the system.
+//!
+//! An [`ExternalBuffer`] borrows read-only bytes owned elsewhere (a memory-mapped file, a file
+//! read whole into one `HostBuffer`) so loaders can hand out arrays without copying; it is not
+//! counted again.
 
 use std::alloc::{self, Layout as AllocLayout};
+use std::collections::BTreeMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 const ALIGN: usize = 64;
+const PAGE: usize = 4096;
 static ACTIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
+static CACHE_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_CACHE_LIMIT);
+/// Default cache limit: 2 GiB.
+const DEFAULT_CACHE_LIMIT: usize = 2 << 30;
+
+/// Cached allocations by class size.
+struct Cache {
+    free: BTreeMap<usize, Vec<CachedPtr>>,
+    bytes: usize,
+}
+
+struct CachedPtr(NonNull<u8>);
+// SAFETY: a cached pointer is an allocation no one references; it is only moved between threads
+// under the cache mutex and then uniquely owned by the `HostBuffer` that takes it.
+unsafe impl Send for CachedPtr {}
+
+static CACHE: Mutex<Cache> = Mutex::new(Cache { free: BTreeMap::new(), bytes: 0 });
+
+fn cache() -> std::sync::MutexGuard<'static, Cache> {
+    // The cache holds no invariant a panic could break mid-update that matters for safety:
+    // a poisoned lock is still usable.
+    CACHE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Bytes currently held by live buffers (`mx.get_active_memory()`).
 pub fn active_memory() -> usize {
@@ -28,10 +61,75 @@ pub fn reset_peak_memory() {
     PEAK_BYTES.store(active_memory(), Ordering::Relaxed);
 }
 
-/// A zero-initialized, 64-byte-aligned host allocation.
+/// Bytes held by the buffer cache (`mx.get_cache_memory()`).
+pub fn cache_memory() -> usize {
+    cache().bytes
+}
+
+/// The cache's byte limit.
+pub fn cache_limit() -> usize {
+    CACHE_LIMIT.load(Ordering::Relaxed)
+}
+
+/// Sets the cache's byte limit (0 disables caching) and returns the previous one
+/// (`mx.set_cache_limit`). Shrinks the cache to fit at once.
+pub fn set_cache_limit(bytes: usize) -> usize {
+    let old = CACHE_LIMIT.swap(bytes, Ordering::Relaxed);
+    let mut c = cache();
+    while c.bytes > bytes {
+        let Some((&class, _)) = c.free.iter().next_back() else { break };
+        free_class_entry(&mut c, class);
+    }
+    old
+}
+
+/// Frees every cached buffer (`mx.clear_cache()`).
+pub fn clear_cache() {
+    let mut c = cache();
+    let classes: Vec<usize> = c.free.keys().copied().collect();
+    for class in classes {
+        while c.free.contains_key(&class) {
+            free_class_entry(&mut c, class);
+        }
+    }
+}
+
+/// Frees one cached allocation of `class` bytes.
+fn free_class_entry(c: &mut Cache, class: usize) {
+    let Some(list) = c.free.get_mut(&class) else { return };
+    let ptr = list.pop();
+    if list.is_empty() {
+        c.free.remove(&class);
+    }
+    if let Some(p) = ptr {
+        c.bytes -= class;
+        // SAFETY: p was allocated with exactly this layout (class bytes, ALIGN) and, being in the
+        // cache, is referenced by no one; it is freed once (just removed from the cache).
+        unsafe { alloc::dealloc(p.0.as_ptr(), alloc_layout(class)) };
+    }
+}
+
+fn alloc_layout(class: usize) -> AllocLayout {
+    // class <= isize::MAX rounded to a page, ALIGN a power of two: always valid in practice; an
+    // impossible size is reported like an allocation failure.
+    AllocLayout::from_size_align(class, ALIGN).unwrap_or_else(|_| alloc::handle_alloc_error(AllocLayout::new::<u8>()))
+}
+
+/// The allocation size of a request of `nbytes` (> 0).
+fn size_class(nbytes: usize) -> usize {
+    if nbytes < PAGE {
+        nbytes.div_ceil(ALIGN) * ALIGN
+    } else {
+        nbytes.div_ceil(PAGE) * PAGE
+    }
+}
+
+/// A 64-byte-aligned host allocation whose bytes are all initialized.
 pub struct HostBuffer {
     ptr: NonNull<u8>,
     nbytes: usize,
+    /// Allocated bytes (the size class); 0 for the empty buffer.
+    class: usize,
 }
 
 // SAFETY: HostBuffer uniquely owns its allocation; shared access is read-only through `&self`
@@ -46,23 +144,57 @@ impl HostBuffer {
     /// # Panics
     /// Only if the allocator fails (out of memory), as `Vec` does.
     pub fn zeroed(nbytes: usize) -> Self {
+        let (mut b, fresh) = Self::allocate(nbytes);
+        if !fresh {
+            b.as_bytes_mut().fill(0);
+        }
+        b
+    }
+
+    /// Allocates `nbytes` whose values are unspecified (zeros, or stale data of a freed array)
+    /// but initialized. For outputs the caller overwrites entirely: it skips zeroing a cached
+    /// buffer.
+    ///
+    /// # Panics
+    /// Only if the allocator fails (out of memory), as `Vec` does.
+    pub fn for_overwrite(nbytes: usize) -> Self {
+        Self::allocate(nbytes).0
+    }
+
+    /// A buffer from the cache (`false`) or freshly zeroed (`true`).
+    fn allocate(nbytes: usize) -> (Self, bool) {
         if nbytes == 0 {
             // A dangling but aligned pointer is a valid base for empty slices.
-            let ptr = NonNull::new(ALIGN as *mut u8).expect("invariant: ALIGN is nonzero");
-            return HostBuffer { ptr, nbytes };
+            let ptr = NonNull::new(ALIGN as *mut u8).unwrap_or(NonNull::dangling());
+            return (HostBuffer { ptr, nbytes, class: 0 }, true);
         }
-        let layout = AllocLayout::from_size_align(nbytes, ALIGN).expect("invariant: size fits isize");
-        // SAFETY: layout has nonzero size.
+        let class = size_class(nbytes);
+        let cached = {
+            let mut c = cache();
+            let p = c.free.get_mut(&class).and_then(|l| l.pop());
+            if p.is_some() {
+                c.bytes -= class;
+                if c.free.get(&class).is_some_and(|l| l.is_empty()) {
+                    c.free.remove(&class);
+                }
+            }
+            p
+        };
+        let now = ACTIVE_BYTES.fetch_add(class, Ordering::Relaxed) + class;
+        PEAK_BYTES.fetch_max(now, Ordering::Relaxed);
+        if let Some(p) = cached {
+            return (HostBuffer { ptr: p.0, nbytes, class }, false);
+        }
+        let layout = alloc_layout(class);
+        // SAFETY: layout has nonzero size. Zeroed memory initializes every byte.
         let raw = unsafe { alloc::alloc_zeroed(layout) };
         let Some(ptr) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
-        let now = ACTIVE_BYTES.fetch_add(nbytes, Ordering::Relaxed) + nbytes;
-        PEAK_BYTES.fetch_max(now, Ordering::Relaxed);
-        HostBuffer { ptr, nbytes }
+        (HostBuffer { ptr, nbytes, class }, true)
     }
 
     /// A buffer holding a copy of `bytes`.
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        let mut b = HostBuffer::zeroed(bytes.len());
+        let mut b = HostBuffer::for_overwrite(bytes.len());
         b.as_bytes_mut().copy_from_slice(bytes);
         b
     }
@@ -72,8 +204,9 @@ impl HostBuffer {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: ptr points to nbytes initialized (zeroed at allocation) bytes owned by self,
-        // or is a dangling aligned pointer with nbytes == 0.
+        // SAFETY: ptr points to at least nbytes initialized bytes owned by self (zeroed at
+        // allocation, written only through `as_bytes_mut` since), or is a dangling aligned
+        // pointer with nbytes == 0.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.nbytes) }
     }
 
@@ -85,13 +218,19 @@ impl HostBuffer {
 
 impl Drop for HostBuffer {
     fn drop(&mut self) {
-        if self.nbytes == 0 {
+        if self.class == 0 {
             return;
         }
-        let layout = AllocLayout::from_size_align(self.nbytes, ALIGN).expect("invariant: as allocated");
-        // SAFETY: ptr was allocated in `zeroed` with exactly this layout and is freed once.
-        unsafe { alloc::dealloc(self.ptr.as_ptr(), layout) };
-        ACTIVE_BYTES.fetch_sub(self.nbytes, Ordering::Relaxed);
+        ACTIVE_BYTES.fetch_sub(self.class, Ordering::Relaxed);
+        let mut c = cache();
+        if c.bytes + self.class <= cache_limit() {
+            c.bytes += self.class;
+            c.free.entry(self.class).or_default().push(CachedPtr(self.ptr));
+            return;
+        }
+        drop(c);
+        // SAFETY: ptr was allocated with exactly this layout and is freed once (it is not cached).
+        unsafe { alloc::dealloc(self.ptr.as_ptr(), alloc_layout(self.class)) };
     }
 }
 
@@ -178,5 +317,31 @@ mod tests {
         let e = ExternalBuffer::new(owner, 1..3).unwrap();
         assert_eq!(e.as_bytes(), &[2, 3]);
         assert_eq!(Buffer::External(e).host(), Some(&[2u8, 3][..]));
+    }
+
+    #[test]
+    fn cache_reuses_and_rezeroes() {
+        // A size class no other test uses.
+        let n = 123 * PAGE + 17;
+        let mut a = HostBuffer::zeroed(n);
+        a.as_bytes_mut().fill(7);
+        let p = a.as_bytes().as_ptr();
+        drop(a);
+        assert!(cache_memory() >= size_class(n));
+        // The same class comes back from the cache: stale for `for_overwrite`, zeroed otherwise.
+        let b = HostBuffer::for_overwrite(n);
+        assert_eq!(b.as_bytes().len(), n);
+        let reused = b.as_bytes().as_ptr() == p;
+        drop(b);
+        let c = HostBuffer::zeroed(n);
+        assert!(c.as_bytes().iter().all(|&x| x == 0));
+        assert!(reused || cache_memory() > 0);
+        drop(c);
+        clear_cache();
+        let old = set_cache_limit(0);
+        let d = HostBuffer::zeroed(n);
+        drop(d);
+        assert_eq!(cache_memory(), 0);
+        set_cache_limit(old);
     }
 }

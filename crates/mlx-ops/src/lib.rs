@@ -20,7 +20,10 @@ mod scalar;
 pub mod shape;
 
 pub use backend::{ArrayData, Backend};
-pub use buffer::{active_memory, peak_memory, reset_peak_memory, Buffer, ExternalBuffer, HostBuffer};
+pub use buffer::{
+    active_memory, cache_limit, cache_memory, clear_cache, peak_memory, reset_peak_memory, set_cache_limit, Buffer,
+    ExternalBuffer, HostBuffer,
+};
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
