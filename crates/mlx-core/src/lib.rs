@@ -28,7 +28,7 @@ pub use device::{default_device, register_backend, set_default_device, Device};
 pub use eval::run as run_primitive;
 pub use mlx_ops::{
     active_memory, peak_memory, promote, reset_peak_memory, ArgReduceOp, Backend, BinaryOp, Bool8, Dtype,
-    ConvParams, DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, Spec, UnaryOp, C64,
+    ConvParams, DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, ScanOp, ScatterMode, Spec, UnaryOp, C64,
 };
 pub use operand::{result_type, ArrayLike, Operand};
 pub use ops::composite::*;
