@@ -115,6 +115,17 @@ F = {
     "bcast": lambda x: [mx.broadcast_to(mx.expand_dims(x, 0), (2,) + tuple(x.shape)) * 1.5],
     "prod_last": lambda x: [mx.prod(x, axis=-1)],
     "matvec_v": lambda m, v: [m @ v],
+    # indexing: take_along_axis cross-entropy, put_along_axis, cumsum, sort
+    "xent_take": lambda logits: [-mx.mean(mx.take_along_axis(
+        log_softmax(logits), mx.array([[1], [0], [3], [2]]), axis=-1))],
+    "put_along": lambda x, u: [mx.sum(mx.square(mx.put_along_axis(
+        x, mx.array([[0, 2], [3, 1], [1, 0]]), u, axis=1)))],
+    "cumsum_fn": lambda x: [mx.sum(mx.cumsum(x, axis=1) * mx.arange(4).astype(x.dtype))
+                            + mx.sum(mx.square(mx.cumsum(x, axis=0, reverse=True, inclusive=False)))],
+    "sort_fn": lambda x: [mx.sum(mx.sort(x, axis=-1) * mx.arange(4).astype(x.dtype))
+                          + mx.sum(mx.square(mx.sort(x, axis=0)))],
+    "take_v": lambda x: [mx.take_along_axis(x, mx.array([2, 0, 0]), axis=0) * 2.0],
+    "cumsum_v": lambda x: [mx.cumsum(x, axis=-1)],
 }
 
 
@@ -220,6 +231,10 @@ def fam_grad():
         grad2_case(f, "exp_mul", [rand(d, (2, 3))])
         grad2_case(f, "logsumexp_sum", [rand(d, (2, 3))])
         grad2_case(f, "softmax_xent", [rand(d, (2, 3)), onehot(d, 2, 3)])
+        grad_case(f, "xent_take", [rand(d, (4, 5))], (0,))
+        grad_case(f, "put_along", [rand(d, (3, 4)), rand(d, (3, 2))], (0, 1))
+        grad_case(f, "cumsum_fn", [rand(d, (3, 4))], (0,))
+        grad_case(f, "sort_fn", [rand(d, (3, 4))], (0,))
     return f
 
 
@@ -259,6 +274,10 @@ def fam_vmap():
     vmap_case(f, "attention", [rand(d, (2, 1, 3, 4)), rand(d, (2, 1, 5, 4)), rand(d, (1, 5, 3))],
               [0, 0, None], [0])
     # vmap of grad (per-example gradients), grad of vmap
+    vmap_case(f, "take_v", [rand(d, (3, 5))], [1], [0])
+    vmap_case(f, "cumsum_v", [rand(d, (3, 4))], [0], [1])
+    vmap_case(f, "sort_fn", [rand(d, (2, 3, 4))], [0], [0], kind="vmap_grad")
+    vmap_case(f, "xent_take", [rand(d, (3, 4, 5))], [0], [0], kind="vmap_grad")
     vmap_case(f, "sum_sq", [rand(d, (3, 4))], [0], [0], kind="vmap_grad")
     vmap_case(f, "logsumexp_sum", [rand(d, (4, 2, 3))], [1], [0], kind="vmap_grad")
     vmap_case(f, "softmax_xent", [rand(d, (3, 2, 4)), onehot(d, 2, 4)], [0, None], [0], kind="vmap_grad")

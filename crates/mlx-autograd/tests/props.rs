@@ -229,9 +229,34 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
         Primitive::ArgSort { axis } => {
             Setup { kind: Kind::Zero, f: prim_fn(Primitive::ArgSort { axis: (*axis).min(1) }), xs: vec![a34(r)], tol: 0.0 }
         }
+        // take_along_axis with repeated indices (the gradient accumulates).
+        Primitive::Gather { .. } => {
+            let idx = Tensor::from_slice(&[0i32, 2, 1, 0, 3, 2, 0, 0, 2, 1, 1, 3, 0, 0, 2], &[3, 5]).unwrap();
+            let f = Box::new(move |xs: &[Tensor]| apply(Primitive::Gather { axis: 1 }, vec![xs[0].clone(), idx.clone()]));
+            smooth(f, vec![a34(r)], 1e-6)
+        }
+        // Set with distinct indices per row (a duplicate's overwritten update is not smooth);
+        // add with duplicates.
+        Primitive::Scatter { mode, .. } if matches!(mode, mx::ScatterMode::Set | mx::ScatterMode::Add) => {
+            let q = Primitive::Scatter { axis: 1, mode: *mode };
+            let idx = match mode {
+                mx::ScatterMode::Set => Tensor::from_slice(&[0i32, 2, 3, 1, 2, 0], &[3, 2]).unwrap(),
+                _ => Tensor::from_slice(&[0i32, 0, 3, 1, 2, 2], &[3, 2]).unwrap(),
+            };
+            let f = Box::new(move |xs: &[Tensor]| apply(q.clone(), vec![xs[0].clone(), idx.clone(), xs[1].clone()]));
+            let u = tensor(&r.vec(6, Rng::sym), &[3, 2]);
+            smooth(f, vec![a34(r), u], 1e-6)
+        }
+        Primitive::Scan { op: mx::ScanOp::Sum, .. } => {
+            let (reverse, inclusive) = (r.next() < 0.5, r.next() < 0.5);
+            smooth(prim_fn(Primitive::Scan { op: mx::ScanOp::Sum, axis: 1, reverse, inclusive }), vec![a34(r)], 1e-6)
+        }
+        // Random values: no ties, so sort is smooth.
+        Primitive::Sort { .. } => {
+            let axis = if r.next() < 0.5 { 0 } else { 1 };
+            smooth(prim_fn(Primitive::Sort { axis }), vec![a34(r)], 1e-6)
+        }
         Primitive::Scan { .. }
-        | Primitive::Sort { .. }
-        | Primitive::Gather { .. }
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => {

@@ -351,3 +351,37 @@ fn a_transform_inside_a_checkpoint_inside_a_transform() {
     let want: Vec<f32> = [0.0f32, 0.5].iter().map(|x| 6.0 * (2.0 * x).exp()).collect();
     close(&v(&outer(&x).unwrap()), &want);
 }
+
+#[test]
+fn vmap_of_put_along_axis_matches_a_loop() {
+    // x batched on axis 1, updates on axis 0, indices unbatched (broadcast batch axis).
+    let idx = Tensor::from_slice(&[2i32, 0], &[2]).unwrap();
+    let xs = t(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], &[3, 3]);
+    let us = t(&[10.0, 20.0, 30.0, 40.0, 50.0, 60.0], &[3, 2]);
+    let idx2 = idx.clone();
+    let f = move |a: &[Tensor]| Ok(vec![mx::put_along_axis(&a[0], &idx2, &a[1], 0)?]);
+    let out = tf::vmap(f, &[Some(1), Some(0)], &[0])(&[xs.clone(), us.clone()]).unwrap();
+    // row b: x[:, b] with x[2] = u[b, 0], x[0] = u[b, 1]
+    let mut expect = Vec::new();
+    for b in 0..3usize {
+        let col: Vec<f32> = (0..3).map(|i| v(&xs)[i * 3 + b]).collect();
+        let mut col = col;
+        col[2] = v(&us)[b * 2];
+        col[0] = v(&us)[b * 2 + 1];
+        expect.extend(col);
+    }
+    close(&v(&out[0]), &expect);
+    // and the gradient of the vmapped scatter-add: ones to x, the gathered cotangent to updates
+    let g = tf::grad(
+        move |a: &[Tensor]| {
+            let h = |b: &[Tensor]| Ok(vec![mx::put_along_axis(&b[0], &idx, &b[1], 0)?]);
+            let y = tf::vmap(h, &[Some(1), Some(0)], &[0])(a)?;
+            Ok(vec![sum(&mx::multiply(&y[0], &y[0])?)?])
+        },
+        &[0, 1],
+    )(&[xs.clone(), us.clone()])
+    .unwrap();
+    // d/dx sum(y^2) = 2x at untouched positions (row 1 of x), 0 at overwritten ones; d/du = 2u
+    close(&v(&g[0]), &[0.0, 0.0, 0.0, 6.0, 8.0, 10.0, 0.0, 0.0, 0.0]);
+    close(&v(&g[1]), &v(&mx::multiply(&us, 2.0).unwrap()));
+}

@@ -2,7 +2,7 @@
 //!
 //! Each `match` on [`Primitive`] here is exhaustive with no `_ =>` arm: a new primitive does not
 //! compile until it has all three rules. The families mirror mlx-ops/mlx-core file names
-//! (`creation`, `elementwise`, `reduce`, `linalg`, `shape`, `custom`); each rule states its
+//! (`creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`); each rule states its
 //! derivative in a comment.
 //!
 //! Conventions (MLX's):
@@ -16,6 +16,7 @@
 mod creation;
 mod custom;
 mod elementwise;
+mod indexing;
 mod linalg;
 mod reduce;
 mod shape;
@@ -23,7 +24,7 @@ mod shape;
 pub(crate) use custom::CustomRules;
 
 use mlx_core::graph::apply;
-use mlx_core::{Primitive, Result, Tensor};
+use mlx_core::{Primitive, Result, ScanOp, Tensor};
 
 /// Output `0` of `primitive` applied to `inputs`.
 pub(crate) fn ap(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Tensor> {
@@ -77,11 +78,15 @@ pub(crate) fn vjp(
         Primitive::RandomBits { .. } => Ok(vec![None]),
         // Integer outputs: no gradient (as argmax).
         Primitive::ArgSort { .. } => Ok(vec![None]),
+        Primitive::Gather { axis } => indexing::gather_vjp(*axis, &inputs[0], &inputs[1], g),
+        Primitive::Scatter { axis, mode } if indexing::scatter_has_rule(*mode) => {
+            indexing::scatter_vjp(*axis, *mode, &inputs[1], &inputs[2], g, needed)
+        }
+        Primitive::Scan { op: ScanOp::Sum, axis, reverse, inclusive } => indexing::scan_vjp(ScanOp::Sum, *axis, *reverse, *inclusive, g),
+        Primitive::Sort { axis } => indexing::sort_vjp(*axis, x0()?, g),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::Scan { .. }
-        | Primitive::Sort { .. }
-        | Primitive::Gather { .. }
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => no_rule(p),
@@ -136,11 +141,16 @@ pub(crate) fn jvp(
         Primitive::RandomBits { .. } => Ok(vec![None]),
         // Integer outputs: no gradient (as argmax).
         Primitive::ArgSort { .. } => Ok(vec![None]),
+        Primitive::Gather { axis } => indexing::gather_jvp(*axis, &inputs[1], t0),
+        Primitive::Scatter { axis, mode } if indexing::scatter_has_rule(*mode) => {
+            indexing::scatter_jvp(*axis, *mode, inputs, tangents)
+        }
+        // d cumsum(x) = cumsum(dx)
+        Primitive::Scan { op: ScanOp::Sum, .. } => same(t0),
+        Primitive::Sort { axis } => indexing::sort_jvp(*axis, &inputs[0], t0),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::Scan { .. }
-        | Primitive::Sort { .. }
-        | Primitive::Gather { .. }
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => no_rule(p),
@@ -210,13 +220,18 @@ pub(crate) fn batch(
                 Ok((vec![mlx_core::concatenate(&rows, 0)?], vec![Some(0)]))
             }
         },
+        // Batch axis in front; the axis shifts by one. Gather/scatter indices and updates get a
+        // broadcast batch axis when unbatched (they match the array off `axis`).
+        Primitive::Gather { axis } => all_front(Primitive::Gather { axis: axis + 1 }),
+        Primitive::Scatter { axis, mode } => all_front(Primitive::Scatter { axis: axis + 1, mode: *mode }),
+        Primitive::Scan { op, axis, reverse, inclusive } => Ok((
+            vec![ap(Primitive::Scan { op: *op, axis: axis + 1, reverse: *reverse, inclusive: *inclusive }, vec![x_front()?])?],
+            vec![Some(0)],
+        )),
+        Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
+        Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
-        | Primitive::Scan { .. }
-        | Primitive::Sort { .. }
-        | Primitive::ArgSort { .. }
-        | Primitive::Gather { .. }
-        | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => no_rule(p),
     }
