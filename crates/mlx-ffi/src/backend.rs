@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use mlx_core::Device;
 use mlx_ops::{
-    ArgReduceOp, ArrayData, Backend, BinaryOp, Buffer, Dtype, Error, HostBuffer, Layout, ReduceOp, Result, Scalar,
-    Spec, UnaryOp,
+    ArgReduceOp, ArrayData, Backend, BinaryOp, Buffer, ConvParams, Dtype, Error, HostBuffer, Layout, ReduceOp, Result,
+    Scalar, ScanOp, ScatterMode, Spec, UnaryOp,
 };
 
 /// The real MLX as a backend (stateless; calls are serialized by `mlx_sys::lock`).
@@ -82,6 +82,27 @@ fn ints(xs: &[usize]) -> Vec<i64> {
     xs.iter().map(|&x| x as i64).collect()
 }
 
+/// The index values of `idx` (any integer dtype) as i64, row-major.
+fn index_values(idx: &ArrayData) -> Result<Vec<i64>> {
+    let wide = if idx.dtype == Dtype::Int64 {
+        idx.clone()
+    } else {
+        mlx_cpu::CpuBackend.astype(idx, &Spec::new(idx.shape().to_vec(), Dtype::Int64))?
+    };
+    let bytes = row_major_bytes(&wide)?;
+    Ok(bytes.chunks_exact(8).map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).collect())
+}
+
+/// MLX reads and writes out of bounds on an out-of-range index (DIFFERENCES.md); like mlx-cpu,
+/// this backend rejects one before calling MLX (negatives in `-n..0` wrap, as in both).
+fn check_index_range(op: &str, idx: &ArrayData, n: usize) -> Result<()> {
+    let n = n as i64;
+    if let Some(&bad) = index_values(idx)?.iter().find(|&&i| i < -n || i >= n) {
+        return Err(Error::runtime(op, format!("Index {bad} is out of bounds for an axis of size {n}.")));
+    }
+    Ok(())
+}
+
 impl FfiBackend {
     /// Runs MLX op `op` (a name in the shim's table) on `inputs` and copies the result out.
     pub fn call(&self, op: &str, inputs: &[&ArrayData], ints: &[i64], floats: &[f64]) -> Result<ArrayData> {
@@ -139,6 +160,42 @@ impl Backend for FfiBackend {
     fn concatenate(&self, xs: &[ArrayData], axis: usize, _out: &Spec) -> Result<ArrayData> {
         let refs: Vec<&ArrayData> = xs.iter().collect();
         self.call("concatenate", &refs, &[axis as i64], &[])
+    }
+    fn random_bits(&self, key: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        let mut p = vec![out.dtype.size() as i64];
+        p.extend(ints(&out.shape));
+        self.call("bits", &[key], &p, &[])
+    }
+    fn conv_general(&self, x: &ArrayData, w: &ArrayData, params: &ConvParams, _out: &Spec) -> Result<ArrayData> {
+        let mut p = vec![params.groups as i64, params.flip as i64, params.stride.len() as i64];
+        for list in [&params.stride, &params.padding_lo, &params.padding_hi, &params.kernel_dilation, &params.input_dilation] {
+            p.extend(ints(list));
+        }
+        self.call("conv_general", &[x, w], &p, &[])
+    }
+    fn gather_mm(&self, a: &ArrayData, b: &ArrayData, lhs: &ArrayData, rhs: &ArrayData, _out: &Spec) -> Result<ArrayData> {
+        let batch = |x: &ArrayData| x.shape()[..x.shape().len() - 2].iter().product::<usize>();
+        // Unlike mlx-cpu, negative indices are not wrapped here: they are uint32 already.
+        for (name, idx, n) in [("lhs", lhs, batch(a)), ("rhs", rhs, batch(b))] {
+            if let Some(&bad) = index_values(idx)?.iter().find(|&&i| i < 0 || i >= n as i64) {
+                return Err(Error::runtime("gather_mm", format!("{name} index {bad} is out of range for {n} matrices.")));
+            }
+        }
+        self.call("gather_mm", &[a, b, lhs, rhs], &[], &[])
+    }
+    fn scan(&self, op: ScanOp, x: &ArrayData, axis: usize, reverse: bool, inclusive: bool, _out: &Spec) -> Result<ArrayData> {
+        self.call(op.name(), &[x], &[axis as i64, reverse as i64, inclusive as i64], &[])
+    }
+    fn sort(&self, x: &ArrayData, axis: usize, arg: bool, _out: &Spec) -> Result<ArrayData> {
+        self.call(if arg { "argsort" } else { "sort" }, &[x], &[axis as i64], &[])
+    }
+    fn gather(&self, x: &ArrayData, idx: &ArrayData, axis: usize, _out: &Spec) -> Result<ArrayData> {
+        check_index_range("gather", idx, x.shape()[axis])?;
+        self.call("gather", &[x, idx], &[axis as i64], &[])
+    }
+    fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, _out: &Spec) -> Result<ArrayData> {
+        check_index_range(mode.name(), idx, x.shape()[axis])?;
+        self.call(mode.name(), &[x, idx, upd], &[axis as i64], &[])
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use mlx_core::{self as mx, Device, Primitive, Tensor};
 use mlx_ffi::FfiBackend;
-use mlx_ops::{ArrayData, Backend, Buffer, Dtype, HostBuffer, Layout, Spec};
+use mlx_ops::{ArrayData, Backend, Buffer, Dtype, HostBuffer, Layout, ScatterMode, Spec, UnaryOp};
 
 fn data(values: &[f32], shape: &[usize]) -> ArrayData {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -27,14 +27,31 @@ fn cast(x: &ArrayData, dtype: Dtype) -> ArrayData {
 
 /// Inputs that make `p` (a catalog instance) well typed. No `_ =>`: a new primitive must add
 /// its inputs here, and the test then checks it runs on MLX.
+///
+/// Deliberate differences from MLX (DIFFERENCES.md) are kept out of these inputs and pinned in
+/// `documented_differences_stay_defined` below: integer `floor_divide`/`remainder` by zero and
+/// shifts by a negative or too large amount (C++ UB in MLX, defined here), out-of-range
+/// gather/scatter/gather_mm indices (MLX reads/writes out of bounds; this backend checks first).
 fn inputs_for(p: &Primitive) -> Vec<ArrayData> {
+    let ints = |v: &[f32], shape: &[usize]| cast(&data(v, shape), Dtype::Int32);
     match p {
         Primitive::Full { .. } | Primitive::Arange { .. } => vec![],
-        Primitive::Unary(_)
-        | Primitive::AsType(_)
-        | Primitive::Reduce { .. }
-        | Primitive::ArgReduce { .. } => vec![ramp(&[2, 3])],
-        Primitive::Binary(_) => vec![ramp(&[2, 3]), data(&[1.0, 0.5, 2.0, 1.5, 3.0, 0.0], &[2, 3])],
+        // Real/Imag/Conjugate take complex64 (the API passes real arrays through), bitwise_invert
+        // integers; every other unary op takes the float ramp (values 0.5..1.75; arcsin etc. give
+        // NaN on both sides past 1).
+        Primitive::Unary(u) => match u {
+            UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conjugate => vec![cast(&ramp(&[2, 3]), Dtype::Complex64)],
+            UnaryOp::BitwiseInvert => vec![ints(&[0.0, 1.0, -2.0, 7.0, -8.0, 100.0], &[2, 3])],
+            _ => vec![ramp(&[2, 3])],
+        },
+        Primitive::AsType(_) | Primitive::Reduce { .. } | Primitive::ArgReduce { .. } => vec![ramp(&[2, 3])],
+        Primitive::Binary(b) if b.is_bitwise() => {
+            // Shift amounts within 0..bits (shifts outside are a documented difference).
+            vec![ints(&[1.0, -6.0, 7.0, 12.0, -1.0, 5.0], &[2, 3]), ints(&[0.0, 1.0, 2.0, 3.0, 4.0, 31.0], &[2, 3])]
+        }
+        // Float operands, no zero divisor (float x // 0 and x % 0 are fine, but keep the
+        // example plain).
+        Primitive::Binary(_) => vec![ramp(&[2, 3]), data(&[1.0, 0.5, 2.0, 1.5, 3.0, -0.75], &[2, 3])],
         Primitive::Select => {
             vec![cast(&data(&[1.0, 0.0, 1.0, 0.0, 0.0, 1.0], &[2, 3]), Dtype::Bool), ramp(&[2, 3]), data(&[9.0; 6], &[2, 3])]
         }
@@ -46,7 +63,54 @@ fn inputs_for(p: &Primitive) -> Vec<ArrayData> {
             let x = ramp(&[2, 3]);
             vec![x.with_layout(x.layout.transpose(&[1, 0]))]
         }
+        // Evaluated by the scheduler itself (views / pass-through): no MLX call, but they must
+        // still agree when the inputs live on this backend.
+        Primitive::StopGradient | Primitive::AsStrided { .. } => vec![ramp(&[3])],
+        Primitive::Custom { .. } => vec![ramp(&[2, 3])],
+        Primitive::View { .. } => vec![ramp(&[2, 3])],
+        // Threefry bits of one key: bit-exact with MLX's `RandomBits`.
+        Primitive::RandomBits { .. } => vec![cast(&data(&[0.0, 42.0], &[2]), Dtype::Uint32)],
+        Primitive::ConvGeneral(_) => vec![ramp(&[1, 5, 4]), ramp(&[2, 3, 4])],
+        // float32 only: MLX's GatherMM has no other kernel (DIFFERENCES.md).
+        Primitive::GatherMm => vec![
+            ramp(&[2, 2, 3]),
+            ramp(&[3, 3, 2]),
+            cast(&data(&[1.0, 0.0, 1.0], &[3]), Dtype::Uint32),
+            cast(&data(&[2.0, 0.0, 1.0], &[3]), Dtype::Uint32),
+        ],
+        Primitive::Scan { .. } => vec![data(&[0.5, -1.0, 2.0, 1.5, 0.25, -3.0], &[3, 2])],
+        Primitive::Sort { .. } | Primitive::ArgSort { .. } => vec![data(&[3.0, 1.0, -2.0, 1.0, 0.5, 7.0], &[3, 2])],
+        // In-range indices, a negative one included (both wrap it).
+        Primitive::Gather { .. } => vec![ramp(&[3, 2]), ints(&[2.0, 0.0, -1.0, 1.0, 0.0, 0.0, 1.0, 2.0], &[4, 2])],
+        // Distinct positions per column, so `scatter` (set) does not depend on update order.
+        Primitive::Scatter { .. } => {
+            vec![ramp(&[3, 2]), ints(&[2.0, 0.0, -3.0, 1.0], &[2, 2]), data(&[9.0, -1.0, 4.0, 0.5], &[2, 2])]
+        }
     }
+}
+
+/// Where MLX has undefined behaviour we keep a defined result; on the FFI backend the index
+/// checks happen before MLX is called, so the errors match mlx-cpu's.
+#[test]
+fn documented_differences_stay_defined() {
+    let ffi = FfiBackend;
+    let x = ramp(&[3, 2]);
+    let bad = cast(&data(&[3.0, 0.0], &[1, 2]), Dtype::Int32);
+    let spec = Spec::new(vec![1, 2], Dtype::Float32);
+    let e = ffi.gather(&x, &bad, 0, &spec).err().expect("out-of-range gather");
+    assert!(e.to_string().starts_with("[gather] Index 3 is out of bounds"), "{e}");
+    assert!(mlx_cpu::CpuBackend.gather(&x, &bad, 0, &spec).is_err());
+    let upd = data(&[1.0, 2.0], &[1, 2]);
+    let e = ffi.scatter(ScatterMode::Add, &x, &bad, &upd, 0, &Spec::new(vec![3, 2], Dtype::Float32)).err().expect("scatter");
+    assert!(e.to_string().starts_with("[scatter_add] Index 3"), "{e}");
+    let (a, b) = (ramp(&[2, 2, 3]), ramp(&[1, 3, 2]));
+    let li = cast(&data(&[0.0], &[1]), Dtype::Uint32);
+    let ri = cast(&data(&[1.0], &[1]), Dtype::Uint32);
+    let e = ffi.gather_mm(&a, &b, &li, &ri, &Spec::new(vec![1, 2, 2], Dtype::Float32)).err().expect("gather_mm");
+    assert!(e.to_string().starts_with("[gather_mm] rhs index 1 is out of range for 1 matrices."), "{e}");
+    // Integer division by zero and out-of-range shifts are C++ UB in MLX (SIGFPE for
+    // INT_MIN // -1): never sent to MLX by the tests; mlx-cpu's defined values are pinned in
+    // mlx-core's tests/elemops.rs.
 }
 
 #[test]

@@ -126,6 +126,49 @@ mx::array scalar_of(const Ints& ints, const Floats& floats) {
      return mx::name(x[0], static_cast<int>(i[0]), true);                      \
    }}
 
+// ints = [axis, reverse, inclusive].
+#define SCAN(name)                                                                      \
+  {#name, [](const Arrays& x, const Ints& i, const Floats&) {                           \
+     need(#name, i.size(), 3, "int parameters");                                        \
+     return mx::name(x[0], static_cast<int>(i[0]), i[1] != 0, i[2] != 0);              \
+   }}
+
+// Scatter along one axis (put_along_axis with a combining mode): inputs [array, indices,
+// updates] of one rank, indices and updates of one shape; ints = [axis]. As MLX's own
+// put_along_axis: every other axis gets an arange index, updates gain trailing unit axes.
+template <typename F>
+mx::array along_axis(const Arrays& x, int axis, F scatter) {
+  const mx::array& a = x[0];
+  const mx::array& idx = x[1];
+  int nd = static_cast<int>(a.ndim());
+  if (axis < 0 || axis >= nd || static_cast<int>(idx.ndim()) != nd) {
+    throw std::invalid_argument("[mlx-sys] scatter: bad axis or index rank");
+  }
+  Arrays indices;
+  std::vector<int> axes;
+  for (int d = 0; d < nd; ++d) {
+    axes.push_back(d);
+    if (d == axis) {
+      indices.push_back(idx);
+    } else {
+      mx::Shape s(nd, 1);
+      s[d] = idx.shape(d);
+      indices.push_back(mx::reshape(mx::arange(idx.shape(d), mx::int32), s));
+    }
+  }
+  mx::Shape us = x[2].shape();
+  for (int d = 0; d < nd; ++d) us.push_back(1);
+  return scatter(a, indices, mx::reshape(x[2], us), axes);
+}
+#define SCATTER(name)                                                                   \
+  {#name, [](const Arrays& x, const Ints& i, const Floats&) {                           \
+     need(#name, i.size(), 1, "int parameters");                                        \
+     return along_axis(x, static_cast<int>(i[0]), [](const mx::array& a, const Arrays& idx, \
+                                                     const mx::array& u, const std::vector<int>& ax) { \
+       return mx::name(a, idx, u, ax);                                                   \
+     });                                                                                \
+   }}
+
 // Input counts are checked against `arity` in `mlxs_op` (-1: at least one).
 struct Op {
   int arity;
@@ -150,9 +193,58 @@ const std::unordered_map<std::string, Op>& ops() {
            return mx::arange(f[0], stop, f[1], to_mlx(i[0]));
          }},
         UNARY(abs), UNARY(negative), UNARY(exp), UNARY(log), UNARY(sqrt), UNARY(copy),
+        UNARY(sin), UNARY(cos), UNARY(tan), UNARY(arcsin), UNARY(arccos), UNARY(arctan),
+        UNARY(sinh), UNARY(cosh), UNARY(tanh), UNARY(arcsinh), UNARY(arccosh), UNARY(arctanh),
+        UNARY(sigmoid), UNARY(erf), UNARY(erfinv), UNARY(expm1), UNARY(log1p), UNARY(log2),
+        UNARY(log10), UNARY(floor), UNARY(ceil), UNARY(sign), UNARY(real), UNARY(imag),
+        UNARY(conjugate), UNARY(logical_not), UNARY(bitwise_invert),
+        {"round", [](const Arrays& x, const Ints&, const Floats&) { return mx::round(x[0], 0); }},
         BINARY(add), BINARY(subtract), BINARY(multiply), BINARY(divide), BINARY(maximum),
         BINARY(minimum), BINARY(equal), BINARY(not_equal), BINARY(less), BINARY(less_equal),
         BINARY(greater), BINARY(greater_equal), BINARY(matmul),
+        BINARY(power), BINARY(floor_divide), BINARY(remainder), BINARY(logaddexp), BINARY(arctan2),
+        BINARY(bitwise_and), BINARY(bitwise_or), BINARY(bitwise_xor), BINARY(left_shift),
+        BINARY(right_shift),
+        // ints = [width, shape...]; input: the uint32 key of shape (2,).
+        {"bits",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("bits", i.size(), 1, "int parameters");
+           return mx::random::bits(to_shape(i.data() + 1, i.size() - 1), static_cast<int>(i[0]), x[0]);
+         }},
+        // ints = [groups, flip, n, stride(n), padding_lo(n), padding_hi(n), kernel_dilation(n),
+        // input_dilation(n)].
+        {"conv_general",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("conv_general", i.size(), 3, "int parameters");
+           size_t n = static_cast<size_t>(i[2]);
+           need("conv_general", i.size(), 3 + 5 * n, "int parameters");
+           auto list = [&](size_t k) {
+             return std::vector<int>(i.begin() + 3 + k * n, i.begin() + 3 + (k + 1) * n);
+           };
+           return mx::conv_general(x[0], x[1], list(0), list(1), list(2), list(3), list(4),
+                                   static_cast<int>(i[0]), i[1] != 0);
+         }},
+        {"gather_mm",
+         [](const Arrays& x, const Ints&, const Floats&) { return mx::gather_mm(x[0], x[1], x[2], x[3]); }},
+        SCAN(cumsum), SCAN(cumprod), SCAN(cummax), SCAN(cummin), SCAN(logcumsumexp),
+        {"sort",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("sort", i.size(), 1, "int parameters");
+           return mx::sort(x[0], static_cast<int>(i[0]));
+         }},
+        {"argsort",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("argsort", i.size(), 1, "int parameters");
+           return mx::argsort(x[0], static_cast<int>(i[0]));
+         }},
+        // ints = [axis]; inputs: array, indices (take_along_axis).
+        {"gather",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("gather", i.size(), 1, "int parameters");
+           return mx::take_along_axis(x[0], x[1], static_cast<int>(i[0]));
+         }},
+        SCATTER(scatter), SCATTER(scatter_add), SCATTER(scatter_prod), SCATTER(scatter_max),
+        SCATTER(scatter_min),
         {"where", [](const Arrays& x, const Ints&, const Floats&) { return mx::where(x[0], x[1], x[2]); }},
         {"astype",
          [](const Arrays& x, const Ints& i, const Floats&) {
@@ -171,7 +263,10 @@ const std::unordered_map<std::string, Op>& ops() {
         {"full", 0}, {"arange", 0}, {"where", 3}, {"concatenate", -1}, {"matmul", 2},
         {"add", 2}, {"subtract", 2}, {"multiply", 2}, {"divide", 2}, {"maximum", 2},
         {"minimum", 2}, {"equal", 2}, {"not_equal", 2}, {"less", 2}, {"less_equal", 2},
-        {"greater", 2}, {"greater_equal", 2},
+        {"greater", 2}, {"greater_equal", 2}, {"power", 2}, {"floor_divide", 2}, {"remainder", 2},
+        {"logaddexp", 2}, {"arctan2", 2}, {"bitwise_and", 2}, {"bitwise_or", 2}, {"bitwise_xor", 2},
+        {"left_shift", 2}, {"right_shift", 2}, {"conv_general", 2}, {"gather_mm", 4}, {"gather", 2},
+        {"scatter", 3}, {"scatter_add", 3}, {"scatter_prod", 3}, {"scatter_max", 3}, {"scatter_min", 3},
     };
     std::unordered_map<std::string, Op> t;
     for (auto& [name, fn] : fns) {
