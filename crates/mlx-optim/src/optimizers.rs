@@ -38,6 +38,8 @@ pub struct Base {
     pub current_lr: f64,
     /// Per parameter: slot name -> tensor.
     pub slots: BTreeMap<String, BTreeMap<String, Tensor>>,
+    /// Whether `"learning_rate"` is part of the state (not for Adafactor without one, as MLX).
+    pub lr_in_state: bool,
 }
 
 impl Base {
@@ -47,7 +49,7 @@ impl Base {
             LearningRate::Constant(v) => *v,
             LearningRate::Schedule(s) => s(0),
         };
-        Base { learning_rate, step: 0, current_lr, slots: BTreeMap::new() }
+        Base { learning_rate, step: 0, current_lr, slots: BTreeMap::new(), lr_in_state: true }
     }
 }
 
@@ -172,7 +174,9 @@ impl<R: Rule> Optimizer for R {
         let b = self.base();
         let mut t = Tree::new();
         t.insert("step".into(), Tensor::scalar(b.step));
-        t.insert("learning_rate".into(), Tensor::scalar(b.current_lr as f32));
+        if b.lr_in_state {
+            t.insert("learning_rate".into(), Tensor::scalar(b.current_lr as f32));
+        }
         for (p, slots) in &b.slots {
             for (s, v) in slots {
                 t.insert(format!("{p}.{s}"), v.clone());
@@ -497,9 +501,13 @@ pub struct Adafactor {
     pub warmup_init: bool,
 }
 impl Adafactor {
+    /// With MLX's defaults (no learning rate: relative steps). Set `base = Base::new(lr)` and
+    /// `relative_step = false` for a fixed learning rate.
     pub fn new() -> Self {
+        let mut base = Base::new(0.0);
+        base.lr_in_state = false;
         Adafactor {
-            base: Base::new(0.0),
+            base,
             eps: (1e-30, 1e-3),
             clip_threshold: 1.0,
             decay_rate: -0.8,
