@@ -5,6 +5,7 @@ Requirements (pinned): mlx[cpu]==0.32.4 and numpy.
 
     pip install 'mlx[cpu]==0.32.4' numpy
     python3 golden/generate.py            # writes golden/cases/<family>.safetensors
+    python3 golden/generate.py random     # only the named families
 
 Deterministic: a fixed numpy seed; re-running produces byte-identical files.
 
@@ -247,7 +248,105 @@ def compute(op, p, xs):
         return mx.linspace(p["start"], p["stop"], p["num"], dtype=MX[p["dtype"]])
     if op == "eye":
         return mx.eye(p["n"], p["m"], p["k"], dtype=MX[p["dtype"]])
+    r = compute_elemops(op, p, xs)
+    if r is not None:
+        return r
     raise ValueError(op)
+
+
+# ---- elemops (issue #3): math, bitwise, random, dtype utilities, windows -----------------
+
+MATH_UNARY = ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+              "arcsinh", "arccosh", "arctanh", "sigmoid", "erf", "erfinv", "expm1", "log1p",
+              "log2", "log10", "floor", "ceil", "sign", "logical_not", "bitwise_invert",
+              "real", "imag", "conj", "conjugate", "degrees", "radians", "reciprocal", "rsqrt",
+              "square", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "trunc",
+              "positive", "acos", "acosh", "asin", "asinh", "atan", "atanh"]
+MATH_BINARY = ["power", "floor_divide", "remainder", "logaddexp", "arctan2", "bitwise_and",
+               "bitwise_or", "bitwise_xor", "left_shift", "right_shift", "logical_and",
+               "logical_or", "logical_xor", "divmod", "outer", "inner", "kron", "atan2", "pow",
+               "bitwise_left_shift", "bitwise_right_shift"]
+
+
+def _operand(v):
+    """A bound in params: None, a python scalar, or {"input": i} (filled in by the caller)."""
+    return v
+
+
+def compute_elemops(op, p, xs):
+    if op in MATH_UNARY:
+        return getattr(mx, op)(xs[0])
+    if op in MATH_BINARY:
+        return getattr(mx, op)(xs[0], xs[1])
+    if op == "round":
+        return mx.round(xs[0], p["decimals"])
+    if op == "nan_to_num":
+        return mx.nan_to_num(xs[0], p["nan"], p["posinf"], p["neginf"])
+    if op == "clip":
+        bound = lambda k: xs[p[k]["input"]] if isinstance(p[k], dict) else p[k]
+        return mx.clip(xs[0], bound("a_min"), bound("a_max"))
+    if op in ("isclose", "allclose"):
+        return getattr(mx, op)(xs[0], xs[1], rtol=p["rtol"], atol=p["atol"],
+                               equal_nan=p["equal_nan"])
+    if op == "array_equal":
+        return mx.array_equal(xs[0], xs[1], equal_nan=p["equal_nan"])
+    if op in ("hanning", "hamming", "blackman", "bartlett"):
+        return getattr(mx, op)(p["m"])
+    if op == "finfo":
+        fi = mx.finfo(MX[p["dtype"]])
+        return mx.array([fi.min, fi.max, fi.eps], dtype=mx.float64)
+    if op == "iinfo":
+        ii = mx.iinfo(MX[p["dtype"]])
+        return mx.array([float(ii.min), float(ii.max)], dtype=mx.float64)
+    if op == "issubdtype":
+        cls = lambda n: getattr(mx, n) if n in ("generic", "number", "integer", "signedinteger",
+                                                 "unsignedinteger", "inexact", "floating",
+                                                 "complexfloating") else MX[n]
+        return mx.array(mx.issubdtype(cls(p["a"]), cls(p["b"])))
+    if op == "isdtype":
+        kinds = tuple(p["kinds"])
+        return mx.array(mx.isdtype(MX[p["dtype"]], kinds[0] if len(kinds) == 1 else kinds))
+    if op == "can_cast":
+        return mx.array(mx.can_cast(MX[p["from"]], MX[p["to"]]))
+    if op == "result_type":
+        return mx.zeros((), dtype=mx.result_type(*xs))
+    if op.startswith("random."):
+        return compute_random(op[len("random."):], p, xs)
+    return None
+
+
+def compute_random(name, p, xs):
+    key = xs[0] if xs else None
+    extra = xs[1:]
+    shape = p.get("shape")
+    dtype = MX[p["dtype"]] if p.get("dtype") else None
+    bound = lambda k: extra[p[k]["input"] - 1] if isinstance(p[k], dict) else p[k]
+    if name == "key":
+        return mx.random.key(p["seed"])
+    if name == "seed":
+        mx.random.seed(p["seed"])
+        return [mx.random.uniform(shape=shape) for _ in range(p["calls"])]
+    if name == "split":
+        return mx.random.split(key, p["num"])
+    if name == "uniform":
+        return mx.random.uniform(bound("low"), bound("high"), shape, dtype, key=key)
+    if name == "normal":
+        return mx.random.normal(shape, dtype, p["loc"], p["scale"], key=key)
+    if name == "truncated_normal":
+        return mx.random.truncated_normal(bound("lower"), bound("upper"), shape, dtype, key=key)
+    if name == "randint":
+        return mx.random.randint(bound("low"), bound("high"), shape, dtype, key=key)
+    if name == "bernoulli":
+        return mx.random.bernoulli(bound("p"), shape, key=key)
+    if name == "gumbel":
+        return mx.random.gumbel(shape, dtype, key=key)
+    if name == "laplace":
+        return mx.random.laplace(shape, dtype, p["loc"], p["scale"], key=key)
+    if name == "categorical":
+        if p.get("num_samples") is not None:
+            return mx.random.categorical(extra[0], p["axis"], num_samples=p["num_samples"], key=key)
+        return mx.random.categorical(extra[0], p["axis"], shape=shape, key=key)
+    raise ValueError(name)
 
 
 # ----------------------------------------------------------------------------------------
@@ -896,8 +995,316 @@ def fam_composite():
     return f
 
 
+# ---- elemops families (each with its own generator, so adding them changes no other file) --
+
+def own_rng(name):
+    """Decorator: the family draws from its own seeded generator, then restores the global one."""
+    import zlib
+
+    def wrap(make):
+        import functools
+
+        @functools.wraps(make)
+        def run():
+            global rng
+            saved = rng
+            rng = np.random.default_rng([SEED, zlib.crc32(name.encode())])
+            try:
+                return make()
+            finally:
+                rng = saved
+        return run
+    return wrap
+
+
+UNIT_DOMAIN = ("arcsin", "arccos", "arctanh", "erfinv", "asin", "acos", "atanh")
+
+
+@own_rng("math_unary")
+def fam_math_unary():
+    f = Family("math_unary")
+    specials = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1.5, 100.0, -100.0, NAN, INF, -INF,
+                1e-5, 0.999]
+    for op in MATH_UNARY:
+        kind = "small" if op in UNIT_DOMAIN else "any"
+        for d in DTYPES:
+            x = rand(d, (2, 3), kind, special=(d in FLOATS))
+            if op in UNIT_DOMAIN and d in FLOATS + ["complex64"]:
+                x = arr(np.clip(np.array(x.astype(mx.complex64 if d == "complex64" else mx.float32)), -0.99, 0.99), d)
+            f.add(op, {}, [x])
+        for d in ["float32", "float16", "float64"]:
+            f.add(op, {}, [arr(specials, d)])
+        f.add(op, {}, [arr([0, -1, 4, 9, 127, -128], "int8")])
+        f.add(op, {}, [T(rand("float32", (3, 4), kind), v_transpose([1, 0]))])
+        f.add(op, {}, [T(rand("float32", (4, 5), kind), v_slice([3, 0], [0, 5], [-2, 2]))])
+        f.add(op, {}, [T(rand("int16", (2, 3, 2), "small"), v_transpose([2, 0, 1]))])
+        f.add(op, {}, [T(rand("float32", (3,), kind), v_bcast([2, 3]))])
+        f.add(op, {}, [rand("float32", (), kind)])
+        f.add(op, {}, [rand("uint8", ())])
+        f.add(op, {}, [rand("float32", (0, 3))])
+        f.add(op, {}, [rand("bool", (0,))])
+    # round with decimals
+    for dec in (0, 1, 2, -1, -2):
+        for d in ("float32", "float16", "float64", "int32", "bfloat16"):
+            f.add("round", {"decimals": dec}, [arr([0.5, 1.5, 2.5, -0.5, -1.25, 1234.5678, 15, NAN] if d not in INTS else [5, 15, 25, -35, 1234, 7, 0, -1], d)])
+    for d in ("bool", "uint8", "complex64"):
+        f.add("round", {"decimals": 0}, [rand(d, (2, 3))])
+    f.add("round", {"decimals": 0}, [T(rand("float32", (3, 4)), v_transpose([1, 0]))])
+    f.add("round", {"decimals": 1}, [rand("float32", ())])
+    f.add("round", {"decimals": 0}, [rand("float32", (0, 2))])
+    # nan_to_num
+    sp = [NAN, INF, -INF, 1.5, -0.0]
+    # (float64 is left out: MLX 0.32.4 refuses it, "[nan_to_num] Does not yet support given
+    # type: float64."; we support it, see DIFFERENCES.md.)
+    for d in ("float32", "float16", "bfloat16"):
+        f.add("nan_to_num", {"nan": 0.0, "posinf": None, "neginf": None}, [arr(sp, d)])
+        f.add("nan_to_num", {"nan": -1.0, "posinf": 100.0, "neginf": -100.0}, [arr(sp, d)])
+    for d in ("int32", "bool", "uint8"):
+        f.add("nan_to_num", {"nan": 0.0, "posinf": None, "neginf": None}, [rand(d, (2, 3))])
+    f.add("nan_to_num", {"nan": 2.0, "posinf": None, "neginf": 3.0}, [T(arr([[NAN, INF], [1.0, -INF]], "float32"), v_transpose([1, 0]))])
+    f.add("nan_to_num", {"nan": 0.0, "posinf": None, "neginf": None}, [rand("float32", (0,))])
+    # clip
+    for d in DTYPES:
+        if d in ("complex64",):
+            continue
+        f.add("clip", {"a_min": 2, "a_max": 6}, [rand(d, (2, 4))])
+    f.add("clip", {"a_min": -1.5, "a_max": None}, [rand("float32", (2, 3), special=True)])
+    f.add("clip", {"a_min": None, "a_max": 0.5}, [rand("float16", (2, 3), special=True)])
+    f.add("clip", {"a_min": 2.5, "a_max": 6}, [rand("int32", (2, 3))])
+    f.add("clip", {"a_min": {"input": 1}, "a_max": {"input": 2}},
+          [rand("float32", (2, 3)), rand("float32", (3,)), rand("int32", (2, 1))])
+    f.add("clip", {"a_min": {"input": 1}, "a_max": 1}, [T(rand("float32", (3, 2)), v_transpose([1, 0])), rand("float16", ())])
+    f.add("clip", {"a_min": 0, "a_max": 1}, [rand("float32", (0, 2))])
+    f.add("clip", {"a_min": None, "a_max": None}, [rand("float32", (2,))], expect_error=True)
+    f.add("clip", {"a_min": {"input": 1}, "a_max": None}, [rand("float32", (2, 3)), rand("float32", (4,))], expect_error=True)
+    return f
+
+
+@own_rng("math_binary")
+def fam_math_binary():
+    f = Family("math_binary")
+    NONZERO = ("floor_divide", "remainder", "divmod")
+    for op in MATH_BINARY:
+        if op in ("outer", "inner", "kron"):
+            continue
+        for d in DTYPES:
+            if op in ("left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift") and d in INTS:
+                a = rand(d, (3, 4))
+                b = arr(rng.integers(0, 4, (3, 4)), d)
+            elif op in ("power", "pow") and d in INTS:
+                a = rand(d, (3, 4), "small")
+                b = arr(rng.integers(0, 4, (3, 4)), d)
+            else:
+                a = rand(d, (3, 4))
+                b = rand(d, (3, 4), "nonzero" if (op in NONZERO and d not in INEXACT) else "any")
+            f.add(op, {}, [a, b])
+        if op in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+                  "bitwise_left_shift", "bitwise_right_shift"):
+            f.add(op, {}, [arr([5, -3, 127, -128], "int8"), arr([3, 1, 2, 7], "int8")])
+            f.add(op, {}, [arr([2**31 - 1, 255, 1, 7], "uint32"), arr([1, 4, 31, 0], "uint32")])
+            f.add(op, {}, [rand("int32", (2, 3)), S(2)])
+            f.add(op, {}, [rand("uint8", (2, 3)), rand("int8", (3,), "pos")])
+            f.add(op, {}, [T(rand("int32", (3, 2)), v_transpose([1, 0])), T(arr([1, 2, 3], "int32"), v_bcast([2, 3]))])
+            f.add(op, {}, [rand("int32", (0, 2)), rand("int32", (2,))])
+            # shift amounts stay in [0, bits): beyond, C++ MLX is undefined (see DIFFERENCES.md)
+            f.add(op, {}, [rand("int32", ()), rand("int32", (), "nonneg")])
+            f.add(op, {}, [rand("bool", (4,)), S(True)])
+            f.add(op, {}, [rand("int32", (2, 3)), S(1.5)], expect_error=True)
+            f.add(op, {}, [rand("int32", (2, 3)), rand("int32", (4,))], expect_error=True)
+            continue
+        nz = "nonzero" if op in NONZERO else "any"
+        f.add(op, {}, [rand("float32", (2, 4), special=True), rand("float32", (2, 4), "nonzero")])
+        f.add(op, {}, [rand("float16", (2, 4), special=True), rand("float16", (2, 4), "nonzero")])
+        f.add(op, {}, [arr([INF, -INF, NAN, 1.0, -1.0, 0.0, -0.0, 2.0], "float32"),
+                       arr([INF, INF, 1.0, NAN, -INF, -INF, 3.0, -0.5], "float32")])
+        f.add(op, {}, [rand("float32", (2, 3)), rand("float32", (3,), nz)])
+        f.add(op, {}, [rand("int32", (2, 1, 3), "small"), rand("int32", (4, 1), "pos" if op in ("power", "pow") else nz)])
+        f.add(op, {}, [rand("float32", ()), rand("float32", (2, 3), nz)])
+        f.add(op, {}, [rand("float32", (0, 3)), rand("float32", (3,), nz)])
+        f.add(op, {}, [rand("int32", (2, 3), "small"), rand("float16", (2, 3), nz)])
+        f.add(op, {}, [rand("uint8", (2, 3), "small"), rand("int8", (2, 3), "pos")])
+        f.add(op, {}, [T(rand("float32", (3, 2)), v_transpose([1, 0])),
+                       T(rand("float32", (4, 6), nz), v_slice([0, 5], [4, 0], [2, -2]))])
+        f.add(op, {}, [T(rand("int32", (4, 3, 2), "small"), v_transpose([2, 1, 0])),
+                       T(rand("int32", (4,), "pos"), v_bcast([3, 4]))])
+        f.add(op, {}, [rand("float16", (2, 3)), S(2.5)])
+        f.add(op, {}, [rand("int32", (2, 3), "small"), S(2)])
+        f.add(op, {}, [S(3), rand("uint8", (2, 3), "pos")])
+        f.add(op, {}, [S(-1.5), rand("int8", (2, 3), "pos")])
+        f.add(op, {}, [rand("float32", (2, 3)), rand("float32", (2, 4))], expect_error=True)
+    # integer specifics
+    f.add("power", {}, [arr([2, -2, 3, 0, 5, -1], "int32"), arr([3, 3, -1, 0, 0, 5], "int32")])
+    f.add("power", {}, [arr([2, 3, 200], "uint8"), arr([9, 2, 2], "uint8")])
+    f.add("power", {}, [arr([2.0, -8.0, 0.0, 4.0], "float32"), arr([0.5, 1.0 / 3.0, -1.0, -0.5], "float32")])
+    f.add("power", {}, [arr([1 + 1j, 2 - 1j, 0j], "complex64"), arr([2 + 0j, 0.5 + 0.5j, 0j], "complex64")])
+    for op in ("floor_divide", "remainder", "divmod"):
+        f.add(op, {}, [arr([-7, 7, -7, 7, 0, -1], "int32"), arr([2, -2, -2, 2, 3, 5], "int32")])
+        f.add(op, {}, [arr([-7.5, 7.5, -7.0, 5.0, -0.0], "float32"), arr([2.0, -2.0, 2.0, 0.0, 2.0], "float32")])
+        f.add(op, {}, [arr([200, 7], "uint8"), arr([7, 200], "uint8")])
+        f.add(op, {}, [arr([-128, 127], "int8"), arr([3, -5], "int8")])
+    f.add("remainder", {}, [rand("complex64", (2,)), rand("complex64", (2,))], expect_error=True)
+    f.add("arctan2", {}, [rand("complex64", (2,)), rand("complex64", (2,))], expect_error=True)
+    # logaddexp stability
+    f.add("logaddexp", {}, [arr([1000.0, -1000.0, 0.0, -INF, INF, NAN], "float32"),
+                            arr([1000.0, -1001.0, 0.0, -INF, -INF, 1.0], "float32")])
+    # outer / inner / kron
+    f.add("outer", {}, [rand("float32", (3,)), rand("float32", (4,))])
+    f.add("outer", {}, [rand("int32", (2, 2)), rand("float16", (3,))])
+    f.add("outer", {}, [rand("float32", ()), rand("float32", (2,))])
+    f.add("outer", {}, [T(rand("float32", (3, 2)), v_transpose([1, 0])), rand("int8", (2,))])
+    f.add("outer", {}, [rand("float32", (0,)), rand("float32", (2,))])
+    f.add("outer", {}, [rand("bool", (2,)), rand("bool", (3,))])
+    f.add("inner", {}, [rand("float32", (3,)), rand("float32", (3,))])
+    f.add("inner", {}, [rand("float32", (2, 3)), rand("float32", (4, 3))])
+    f.add("inner", {}, [rand("float32", (2, 2, 3)), rand("float32", (3,))])
+    f.add("inner", {}, [rand("float32", ()), rand("float32", (2, 3))])
+    f.add("inner", {}, [T(rand("float32", (3, 2)), v_transpose([1, 0])), rand("float64", (5, 3))])
+    f.add("inner", {}, [rand("float32", (2, 3)), rand("float32", (2, 4))], expect_error=True)
+    f.add("inner", {}, [rand("int32", (3,)), rand("int32", (3,))], expect_error=True)
+    f.add("kron", {}, [rand("float32", (2, 2)), rand("float32", (2, 3))])
+    f.add("kron", {}, [rand("int32", (3,)), rand("int32", (2,))])
+    f.add("kron", {}, [rand("float32", (2,)), rand("float32", (2, 3, 1))])
+    f.add("kron", {}, [rand("float32", ()), rand("float32", (2, 3))])
+    f.add("kron", {}, [T(rand("float32", (3, 2)), v_transpose([1, 0])), rand("float16", (1, 2))])
+    f.add("kron", {}, [rand("float32", (0, 2)), rand("float32", (2, 2))])
+    # isclose / allclose / array_equal
+    a = arr([1.0, 1.0, INF, -INF, NAN, 0.0, 1e-9, 100.0], "float32")
+    b = arr([1.0 + 1e-6, 1.1, INF, INF, NAN, 1e-9, 0.0, 100.001], "float32")
+    for op in ("isclose", "allclose"):
+        for rtol, atol, en in ((1e-5, 1e-8, False), (1e-5, 1e-8, True), (0.2, 0.0, False), (0.0, 1e-3, True)):
+            f.add(op, {"rtol": rtol, "atol": atol, "equal_nan": en}, [a, b])
+        f.add(op, {"rtol": 1e-5, "atol": 1e-8, "equal_nan": False}, [rand("int32", (2, 3)), rand("int32", (3,))])
+        f.add(op, {"rtol": 1e-5, "atol": 1e-8, "equal_nan": False}, [rand("float32", (2, 3)), rand("float32", (2, 3))])
+        f.add(op, {"rtol": 1e-5, "atol": 1e-8, "equal_nan": False}, [T(rand("float32", (3, 2)), v_transpose([1, 0])), rand("float32", (2, 3))])
+        f.add(op, {"rtol": 1e-5, "atol": 1e-8, "equal_nan": False}, [rand("float32", (0,)), rand("float32", (0,))])
+        f.add(op, {"rtol": 1e-5, "atol": 1e-8, "equal_nan": False}, [rand("float32", (2,)), rand("float32", (3,))], expect_error=True)
+    x = rand("float32", (2, 3))
+    f.add("allclose", {"rtol": 1e-5, "atol": 1e-8, "equal_nan": False}, [x, x])
+    for en in (False, True):
+        f.add("array_equal", {"equal_nan": en}, [arr([1.0, NAN, 2.0], "float32"), arr([1.0, NAN, 2.0], "float32")])
+    f.add("array_equal", {"equal_nan": False}, [x, x])
+    f.add("array_equal", {"equal_nan": False}, [arr([1, 2], "int32"), arr([1.0, 2.0], "float32")])
+    f.add("array_equal", {"equal_nan": False}, [arr([1, 2], "int32"), arr([1, 3], "int32")])
+    f.add("array_equal", {"equal_nan": False}, [arr([1, 2], "int32"), arr([[1, 2]], "int32")])
+    f.add("array_equal", {"equal_nan": False}, [arr([1, 2], "int32"), arr([1, 2, 3], "int32")])
+    f.add("array_equal", {"equal_nan": False}, [T(rand("int32", (3, 2)), v_transpose([1, 0])), rand("int32", (2, 3))])
+    f.add("array_equal", {"equal_nan": False}, [rand("float32", (0,)), rand("float32", (0,))])
+    return f
+
+
+@own_rng("random")
+def fam_random():
+    f = Family("random")
+    keys = [mx.random.key(s) for s in (0, 1, 7, 42, 2**40 + 5, 123456789)]
+    for s in (0, 1, 42, 2**33 + 1, 2**64 - 1):
+        f.add("random.key", {"seed": s})
+    for k in keys[:4]:
+        for num in (2, 3, 1, 5):
+            f.add("random.split", {"num": num}, [k])
+    f.add("random.split", {"num": 0}, [keys[0]])
+    f.add("random.split", {"num": 2}, [arr([1, 2, 3], "uint32")], expect_error=True)
+    f.add("random.split", {"num": 2}, [arr([1, 2], "int32")], expect_error=True)
+    u = lambda lo, hi, shape, d: {"low": lo, "high": hi, "shape": shape, "dtype": d}
+    for k in keys:
+        for shape in ([1], [2], [3], [5], [4, 3], [2, 3, 5], [], [0]):
+            f.add("random.uniform", u(0.0, 1.0, shape, "float32"), [k])
+    for k in keys[:3]:
+        for d in ("float16", "bfloat16"):
+            for shape in ([1], [3], [4, 5]):
+                f.add("random.uniform", u(0.0, 1.0, shape, d), [k])
+        f.add("random.uniform", u(-2.0, 3.0, [7], "float32"), [k])
+        f.add("random.uniform", u(-1, 1, [3, 2], "float16"), [k])
+        f.add("random.uniform", u({"input": 1}, {"input": 2}, [2, 3], "float32"),
+              [k, rand("float32", (3,)), arr([[5.0], [10.0]], "float32")])
+    f.add("random.uniform", u(0.0, 1.0, [2], "float64"), [keys[0]], expect_error=True)
+    f.add("random.uniform", u(0.0, 1.0, [2], "int32"), [keys[0]], expect_error=True)
+    f.add("random.uniform", u({"input": 1}, 1.0, [2], "float32"), [keys[0], rand("float32", (3,))], expect_error=True)
+    f.add("random.uniform", u(0.0, 1.0, [2], "float32"), [arr([1, 2, 3], "uint32")], expect_error=True)
+    for k in keys:
+        for shape, d, loc, scale in (([5], "float32", 0.0, 1.0), ([3, 4], "float32", 2.0, 0.5),
+                                     ([4], "float16", 0.0, 1.0), ([4], "bfloat16", -1.0, 3.0),
+                                     ([], "float32", 0.0, 1.0), ([33], "float32", 0.0, 1.0),
+                                     ([3], "complex64", 0.0, 1.0), ([2, 2], "complex64", 1.0, 2.0)):
+            f.add("random.normal", {"shape": shape, "dtype": d, "loc": loc, "scale": scale}, [k])
+    f.add("random.normal", {"shape": [2], "dtype": "int32", "loc": 0.0, "scale": 1.0}, [keys[0]], expect_error=True)
+    for k in keys[:4]:
+        f.add("random.truncated_normal", {"lower": -1.0, "upper": 1.0, "shape": [6], "dtype": "float32"}, [k])
+        f.add("random.truncated_normal", {"lower": 0.0, "upper": 2.5, "shape": [2, 3], "dtype": "float32"}, [k])
+        f.add("random.truncated_normal", {"lower": {"input": 1}, "upper": 2.0, "shape": None, "dtype": "float32"},
+              [k, arr([-2.0, 0.0, 1.0], "float32")])
+        f.add("random.truncated_normal", {"lower": -2.0, "upper": 2.0, "shape": [4], "dtype": "float16"}, [k])
+    for k in keys:
+        f.add("random.randint", {"low": 0, "high": 10, "shape": [8], "dtype": "int32"}, [k])
+        f.add("random.randint", {"low": -5, "high": 1000, "shape": [3, 3], "dtype": "int32"}, [k])
+        f.add("random.randint", {"low": 0, "high": 255, "shape": [5], "dtype": "uint8"}, [k])
+    f.add("random.randint", {"low": 0, "high": 2, "shape": [6], "dtype": "bool"}, [keys[1]])
+    f.add("random.randint", {"low": 0, "high": 100, "shape": [4], "dtype": "int64"}, [keys[2]])
+    f.add("random.randint", {"low": {"input": 1}, "high": 20, "shape": [2, 2], "dtype": "int32"},
+          [keys[3], arr([0, 10], "int32")])
+    f.add("random.randint", {"low": 0, "high": 10, "shape": [2], "dtype": "float32"}, [keys[0]], expect_error=True)
+    for k in keys:
+        f.add("random.bernoulli", {"p": 0.3, "shape": [10]}, [k])
+    f.add("random.bernoulli", {"p": {"input": 1}, "shape": None}, [keys[0], arr([0.1, 0.5, 0.9, 0.0, 1.0], "float32")])
+    f.add("random.bernoulli", {"p": {"input": 1}, "shape": [3, 2]}, [keys[1], arr([0.2, 0.8], "float16")])
+    f.add("random.bernoulli", {"p": 0.5, "shape": []}, [keys[2]])
+    f.add("random.bernoulli", {"p": {"input": 1}, "shape": None}, [keys[0], arr([1, 0], "int32")], expect_error=True)
+    for k in keys:
+        f.add("random.gumbel", {"shape": [6], "dtype": "float32"}, [k])
+        f.add("random.laplace", {"shape": [6], "dtype": "float32", "loc": 0.0, "scale": 1.0}, [k])
+    f.add("random.gumbel", {"shape": [2, 3], "dtype": "float16"}, [keys[1]])
+    f.add("random.laplace", {"shape": [2, 3], "dtype": "float32", "loc": 1.0, "scale": 2.0}, [keys[2]])
+    f.add("random.laplace", {"shape": [4], "dtype": "bfloat16", "loc": 0.0, "scale": 1.0}, [keys[3]])
+    logits = arr([[0.0, 1.0, 2.0, -1.0], [3.0, 1.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0]], "float32")
+    for k in keys:
+        f.add("random.categorical", {"axis": -1, "shape": None, "num_samples": None}, [k, logits])
+    f.add("random.categorical", {"axis": 0, "shape": None, "num_samples": None}, [keys[0], logits])
+    f.add("random.categorical", {"axis": -1, "shape": None, "num_samples": 5}, [keys[1], logits])
+    f.add("random.categorical", {"axis": -1, "shape": [2, 3], "num_samples": None}, [keys[2], logits])
+    f.add("random.categorical", {"axis": 1, "shape": None, "num_samples": None},
+          [keys[3], T(rand("float32", (4, 3)), v_transpose([1, 0]))])
+    f.add("random.categorical", {"axis": 2, "shape": None, "num_samples": None}, [keys[0], logits], expect_error=True)
+    for s, calls in ((0, 2), (3, 3), (12345, 1)):
+        f.add("random.seed", {"seed": s, "calls": calls, "shape": [3]})
+    return f
+
+
+@own_rng("dtype_utils")
+def fam_dtype_utils():
+    f = Family("dtype_utils")
+    for d in DTYPES:
+        f.add("finfo", {"dtype": d}, expect_error=d not in INEXACT)
+        f.add("iinfo", {"dtype": d}, expect_error=d not in INTS)
+    classes = ["generic", "number", "integer", "signedinteger", "unsignedinteger", "inexact",
+               "floating", "complexfloating"]
+    for a in DTYPES + classes:
+        for b in ["bool", "int32", "float32", "complex64"] + classes:
+            f.add("issubdtype", {"a": a, "b": b}, expect_error=False)
+    for a in DTYPES:
+        for b in DTYPES:
+            f.add("can_cast", {"from": a, "to": b}, expect_error=False)
+    kinds = ["bool", "signed integer", "unsigned integer", "integral", "real floating",
+             "complex floating", "numeric"]
+    for d in DTYPES:
+        for k in kinds:
+            f.add("isdtype", {"dtype": d, "kinds": [k]}, expect_error=False)
+        f.add("isdtype", {"dtype": d, "kinds": ["bool", "real floating"]}, expect_error=False)
+    f.add("isdtype", {"dtype": "int32", "kinds": ["foo"]}, expect_error=True)
+    f.add("result_type", {}, [rand("int8", (2,)), rand("uint8", (2,))])
+    f.add("result_type", {}, [rand("float16", (2,)), rand("int64", ())])
+    f.add("result_type", {}, [rand("int32", (2,)), rand("uint32", (2,)), rand("float16", ())])
+    f.add("result_type", {}, [rand("bfloat16", (2,)), rand("float16", ())])
+    f.add("result_type", {}, [rand("bool", (2,))])
+    f.add("result_type", {}, [rand("complex64", ()), rand("float64", (1,))])
+    for op in ("hanning", "hamming", "blackman", "bartlett"):
+        for m in (0, 1, 2, 5, 8, 33):
+            f.add(op, {"m": m})
+    return f
+
+
 FAMILIES = [fam_dtypes, fam_creation, fam_unary, fam_binary, fam_where_astype, fam_reduce,
             fam_argreduce, fam_matmul, fam_shape, fam_concatenate, fam_composite]
+# elemops (issue #3)
+FAMILIES += [fam_math_unary, fam_math_binary, fam_random, fam_dtype_utils]
 
 
 def main():
@@ -906,7 +1313,10 @@ def main():
     mx.set_default_device(mx.cpu)
     total, total_bytes = 0, 0
     rows = []
+    only = set(sys.argv[1:])  # e.g. `generate.py math_unary random`: just those families
     for make in FAMILIES:
+        if only and make.__name__[len("fam_"):] not in only:
+            continue
         fam = make()
         path = fam.write()
         size = os.path.getsize(path)

@@ -68,18 +68,90 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
             Setup { kind: Kind::NoInputs, f: prim_fn(p.clone()), xs: vec![], tol: 0.0 }
         }
         Primitive::Unary(op) => {
+            let away = |r: &mut Rng| (0.2 + r.next()) * if r.next() < 0.5 { -1.0 } else { 1.0 };
             let x = match op {
                 // away from the kink / the domain edge
-                UnaryOp::Abs => r.vec(12, |r| (0.2 + r.next()) * if r.next() < 0.5 { -1.0 } else { 1.0 }),
-                UnaryOp::Log | UnaryOp::Sqrt => r.vec(12, |r| 0.3 + 2.0 * r.next()),
-                UnaryOp::Negative | UnaryOp::Exp => r.vec(12, Rng::sym),
+                UnaryOp::Abs => r.vec(12, away),
+                UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::Log2 | UnaryOp::Log10 => r.vec(12, |r| 0.3 + 2.0 * r.next()),
+                UnaryOp::ArcCosh => r.vec(12, |r| 1.2 + 2.0 * r.next()),
+                UnaryOp::ArcSin | UnaryOp::ArcCos | UnaryOp::ArcTanh | UnaryOp::ErfInv => r.vec(12, |r| 0.8 * r.sym()),
+                UnaryOp::Negative
+                | UnaryOp::Exp
+                | UnaryOp::Sin
+                | UnaryOp::Cos
+                | UnaryOp::Tan
+                | UnaryOp::ArcTan
+                | UnaryOp::Sinh
+                | UnaryOp::Cosh
+                | UnaryOp::Tanh
+                | UnaryOp::ArcSinh
+                | UnaryOp::Sigmoid
+                | UnaryOp::Erf
+                | UnaryOp::Expm1
+                | UnaryOp::Log1p => r.vec(12, Rng::sym),
+                // Piecewise constant: zero derivative (sampled away from the jumps).
+                UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Sign => {
+                    let x = tensor(&r.vec(12, |r| (r.next() * 6.0 - 3.0).floor() + 0.3), &[3, 4]);
+                    return Setup { kind: Kind::Zero, f: prim_fn(p.clone()), xs: vec![x], tol: 0.0 };
+                }
+                // Bool/integer valued: fed from a comparison, the derivative is zero.
+                UnaryOp::LogicalNot | UnaryOp::BitwiseInvert => {
+                    let q = p.clone();
+                    let int = matches!(op, UnaryOp::BitwiseInvert);
+                    let f = Box::new(move |xs: &[Tensor]| {
+                        let c = mx::greater(&xs[0], 0.0)?;
+                        let c = if int { mx::astype(&c, Dtype::Int32)? } else { c };
+                        apply(q.clone(), vec![c])
+                    });
+                    return Setup { kind: Kind::Zero, f, xs: vec![a34(r)], tol: 0.0 };
+                }
+                // Complex parts, through a float32 complex round trip (hence the tolerance).
+                UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conjugate => {
+                    let op = *op;
+                    let f = Box::new(move |xs: &[Tensor]| -> Result<Vec<Tensor>> {
+                        let z = mx::multiply(&mx::astype(&xs[0], Dtype::Complex64)?, mx::C64::new(0.6, 0.8))?;
+                        let y = apply(Primitive::Unary(op), vec![z])?.remove(0);
+                        let y = if y.dtype().is_complex() { mx::real(&y)? } else { y };
+                        Ok(vec![mx::astype(&y, Dtype::Float64)?])
+                    });
+                    return smooth(f, vec![a34(r)], 1e-3);
+                }
             };
-            smooth(prim_fn(p.clone()), vec![tensor(&x, &[3, 4])], 1e-6)
+            // erf/erfinv are float32-accurate even in float64 (MLX's approximations, kept so that
+            // `random::normal` matches MLX): finite differences need a larger step.
+            let tol = if matches!(op, UnaryOp::Erf | UnaryOp::ErfInv) { 1e-3 } else { 1e-6 };
+            smooth(prim_fn(p.clone()), vec![tensor(&x, &[3, 4])], tol)
         }
         Primitive::Binary(op) => {
-            let a = r.vec(12, Rng::sym);
+            let integer = matches!(
+                op,
+                BinaryOp::FloorDivide
+                    | BinaryOp::BitwiseAnd
+                    | BinaryOp::BitwiseOr
+                    | BinaryOp::BitwiseXor
+                    | BinaryOp::LeftShift
+                    | BinaryOp::RightShift
+            );
+            if integer {
+                // Integer valued: inputs from a cast of the float inputs; zero derivative.
+                let q = p.clone();
+                let f = Box::new(move |xs: &[Tensor]| {
+                    let ints: Vec<Tensor> = xs
+                        .iter()
+                        .map(|x| mx::add(&mx::astype(&mx::multiply(x, 3.0)?, Dtype::Int32)?, 4))
+                        .collect::<Result<_>>()?;
+                    apply(q.clone(), ints)
+                });
+                return Setup { kind: Kind::Zero, f, xs: vec![a34(r), a34(r)], tol: 0.0 };
+            }
+            let a = match op {
+                BinaryOp::Power => r.vec(12, |r| 0.3 + 2.0 * r.next()),
+                _ => r.vec(12, Rng::sym),
+            };
             let b: Vec<f64> = match op {
-                BinaryOp::Divide => r.vec(12, |r| (0.5 + r.next()) * if r.next() < 0.5 { -1.0 } else { 1.0 }),
+                BinaryOp::Divide | BinaryOp::Remainder | BinaryOp::ArcTan2 => {
+                    r.vec(12, |r| (0.5 + r.next()) * if r.next() < 0.5 { -1.0 } else { 1.0 })
+                }
                 // separated from a: no ties under the finite-difference step
                 _ => a.iter().map(|&x| x + (0.1 + r.next()) * if r.next() < 0.5 { -1.0 } else { 1.0 }).collect(),
             };
@@ -141,6 +213,14 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
         }
         Primitive::Copy => smooth(prim_fn(Primitive::Copy), vec![a34(r)], 1e-6),
         Primitive::StopGradient => Setup { kind: Kind::Zero, f: prim_fn(Primitive::StopGradient), xs: vec![a34(r)], tol: 0.0 },
+        // Integer bits of a key: no gradient flows to anything.
+        Primitive::RandomBits { .. } => {
+            let f = Box::new(|xs: &[Tensor]| -> Result<Vec<Tensor>> {
+                let bits = mx::random::bits(&[3, 4], 4, Some(&mx::random::key(7)))?;
+                Ok(vec![mx::multiply(&mx::astype(&bits, Dtype::Float64)?, &mx::multiply(&xs[0], 0.0)?)?])
+            });
+            Setup { kind: Kind::Zero, f, xs: vec![a34(r)], tol: 0.0 }
+        }
         Primitive::Custom { .. } => {
             // A custom function without rules: its transforms are those of its definition.
             let cf = tf::CustomFunction::new(|a: &[Tensor]| Ok(vec![mx::multiply(&mx::exp(&a[0])?, &a[1])?]));

@@ -3,10 +3,62 @@
 //! arrays over 1,000 elements are summarized with `...` (3 items at each edge).
 
 use std::fmt;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use mlx_ops::{Dtype, C64};
 
 use crate::{astype, Tensor};
+
+// ---- elemops: print options (issue #3) ----------------------------------------------------
+
+/// Decimal places of printed floats; negative: the default 6 significant digits.
+static PRECISION: AtomicI32 = AtomicI32::new(-1);
+
+/// The global print options (`mx.get_printoptions()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrintOptions {
+    /// Decimal places of floats (fixed notation); `-1` for the default general format.
+    pub precision: i32,
+}
+
+/// Sets the global print precision (`mx.set_printoptions`): `precision >= 0` prints floats in
+/// fixed notation with that many decimals (`1.000`, `12345679.000`); negative restores the
+/// default (6 significant digits).
+pub fn set_printoptions(precision: i32) {
+    PRECISION.store(precision, Ordering::Relaxed);
+}
+
+/// The global print options (`mx.get_printoptions`).
+pub fn get_printoptions() -> PrintOptions {
+    PrintOptions { precision: PRECISION.load(Ordering::Relaxed) }
+}
+
+/// Restores the previous print options when dropped (returned by [`printoptions`]).
+#[must_use = "the options are restored when this guard is dropped"]
+pub struct PrintOptionsGuard {
+    previous: i32,
+}
+
+impl Drop for PrintOptionsGuard {
+    fn drop(&mut self) {
+        set_printoptions(self.previous);
+    }
+}
+
+/// Sets the print precision until the returned guard is dropped (`with mx.printoptions(...)`).
+pub fn printoptions(precision: i32) -> PrintOptionsGuard {
+    let previous = get_printoptions().precision;
+    set_printoptions(precision);
+    PrintOptionsGuard { previous }
+}
+
+/// A float as MLX prints it under `precision` (see [`set_printoptions`]).
+fn fmt_float(v: f64, precision: i32) -> String {
+    if precision < 0 || !v.is_finite() {
+        return fmt_g(v);
+    }
+    format!("{:.*}", precision as usize, v)
+}
 
 /// C++ `%g`-style formatting with 6 significant digits.
 fn fmt_g(v: f64) -> String {
@@ -41,6 +93,8 @@ fn trim_zeros(s: &str) -> &str {
 
 /// Every element as text, row-major.
 fn element_strings(t: &Tensor) -> Result<Vec<String>, mlx_ops::Error> {
+    let p = get_printoptions().precision;
+    let fmt_g = |v: f64| fmt_float(v, p);
     Ok(match t.dtype() {
         Dtype::Bool => t.to_vec::<bool>()?.iter().map(|&b| if b { "True" } else { "False" }.to_string()).collect(),
         Dtype::Complex64 => t
@@ -98,7 +152,19 @@ impl fmt::Display for Tensor {
 
 #[cfg(test)]
 mod tests {
-    use super::fmt_g;
+    use super::{fmt_float, fmt_g};
+
+    #[test]
+    fn fixed_precision() {
+        // mx.set_printoptions(precision=3): [1.000, 2.123, 0.000, 12345679.000, nan, -0.500]
+        let got: Vec<String> =
+            [1.0, 2.123_456_7_f32 as f64, 1e-8, 12345678.9f32 as f64, f64::NAN, -0.5].iter().map(|&v| fmt_float(v, 3)).collect();
+        assert_eq!(got, ["1.000", "2.123", "0.000", "12345679.000", "nan", "-0.500"]);
+        // precision=0: [1, 2, 0, 12345679, nan, -0]
+        assert_eq!(fmt_float(-0.5, 0), "-0");
+        assert_eq!(fmt_float(2.123, 0), "2");
+        assert_eq!(fmt_float(2.123, -1), "2.123");
+    }
 
     #[test]
     fn general_format() {

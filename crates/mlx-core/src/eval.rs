@@ -106,6 +106,7 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
         Primitive::Copy => backend.copy(&x[0])?,
         Primitive::StopGradient => x[0].clone(),
         Primitive::Custom { .. } => return Err(Error::runtime("custom", "handled above")),
+        Primitive::RandomBits { .. } => backend.random_bits(&x[0], out)?,
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

@@ -23,6 +23,7 @@ mod operators;
 pub mod ops;
 mod tensor;
 
+pub use display::{get_printoptions, printoptions, set_printoptions, PrintOptions, PrintOptionsGuard};
 pub use device::{default_device, register_backend, set_default_device, Device};
 pub use mlx_ops::{
     active_memory, peak_memory, promote, reset_peak_memory, ArgReduceOp, Backend, BinaryOp, Bool8, Dtype,
@@ -31,8 +32,12 @@ pub use mlx_ops::{
 pub use operand::{result_type, ArrayLike, Operand};
 pub use ops::composite::*;
 pub use ops::creation::*;
+pub use ops::dtypes::*;
 pub use ops::elementwise::*;
 pub use ops::linalg::*;
+pub use ops::math::*;
+/// Key-based random numbers (`mx.random`).
+pub use ops::random;
 pub use ops::reduce::*;
 pub use ops::shape::*;
 pub use ops::Axes;

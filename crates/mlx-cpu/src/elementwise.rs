@@ -82,6 +82,7 @@ pub fn unary(op: UnaryOp, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
         UnaryOp::Sqrt => {
             crate::dispatch_inexact!(x.dtype, T => map1::<T, T>(x, Inexact::sqrt), else return not_inexact())
         }
+        _ => return crate::elementwise_ext::unary(op, x, out),
     })
     .map(|r| debug_checked(r, out))
 }
@@ -102,6 +103,7 @@ pub fn binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<
         LessEqual => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x.le(y)))),
         Greater => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(y.lt(x)))),
         GreaterEqual => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(y.le(x)))),
+        _ => return crate::elementwise_ext::binary(op, a, b, out),
     };
     Ok(debug_checked(r, out))
 }

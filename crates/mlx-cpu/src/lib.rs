@@ -4,8 +4,11 @@
 
 mod copy;
 mod elementwise;
+mod elementwise_ext;
+mod math;
 mod matmul;
 pub mod num;
+mod random;
 mod reduce;
 pub mod strided;
 
@@ -51,5 +54,8 @@ impl Backend for CpuBackend {
     }
     fn concatenate(&self, xs: &[ArrayData], axis: usize, out: &Spec) -> Result<ArrayData> {
         copy::concatenate(xs, axis, out)
+    }
+    fn random_bits(&self, key: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        random::random_bits(key, out)
     }
 }

@@ -81,4 +81,8 @@ pub trait Backend: Send + Sync {
     fn concatenate(&self, xs: &[ArrayData], axis: usize, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), "concatenate")
     }
+    /// Threefry-2x32 bits from `key` (uint32, shape `(2,)`) filling `out` (uint8/16/32).
+    fn random_bits(&self, key: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "bits")
+    }
 }

@@ -50,10 +50,77 @@ pub enum UnaryOp {
     Exp,
     Log,
     Sqrt,
+    // elemops: math and predicates (issue #3)
+    Sin,
+    Cos,
+    Tan,
+    ArcSin,
+    ArcCos,
+    ArcTan,
+    Sinh,
+    Cosh,
+    Tanh,
+    ArcSinh,
+    ArcCosh,
+    ArcTanh,
+    Sigmoid,
+    Erf,
+    ErfInv,
+    Expm1,
+    Log1p,
+    Log2,
+    Log10,
+    Floor,
+    Ceil,
+    /// Round half to even (`decimals` is a composition in the API).
+    Round,
+    Sign,
+    /// Real part of a complex array (float32).
+    Real,
+    /// Imaginary part of a complex array (float32).
+    Imag,
+    /// Complex conjugate of a complex array.
+    Conjugate,
+    LogicalNot,
+    BitwiseInvert,
 }
 
 impl UnaryOp {
-    pub const ALL: [UnaryOp; 5] = [UnaryOp::Abs, UnaryOp::Negative, UnaryOp::Exp, UnaryOp::Log, UnaryOp::Sqrt];
+    pub const ALL: [UnaryOp; 33] = [
+        UnaryOp::Abs,
+        UnaryOp::Negative,
+        UnaryOp::Exp,
+        UnaryOp::Log,
+        UnaryOp::Sqrt,
+        UnaryOp::Sin,
+        UnaryOp::Cos,
+        UnaryOp::Tan,
+        UnaryOp::ArcSin,
+        UnaryOp::ArcCos,
+        UnaryOp::ArcTan,
+        UnaryOp::Sinh,
+        UnaryOp::Cosh,
+        UnaryOp::Tanh,
+        UnaryOp::ArcSinh,
+        UnaryOp::ArcCosh,
+        UnaryOp::ArcTanh,
+        UnaryOp::Sigmoid,
+        UnaryOp::Erf,
+        UnaryOp::ErfInv,
+        UnaryOp::Expm1,
+        UnaryOp::Log1p,
+        UnaryOp::Log2,
+        UnaryOp::Log10,
+        UnaryOp::Floor,
+        UnaryOp::Ceil,
+        UnaryOp::Round,
+        UnaryOp::Sign,
+        UnaryOp::Real,
+        UnaryOp::Imag,
+        UnaryOp::Conjugate,
+        UnaryOp::LogicalNot,
+        UnaryOp::BitwiseInvert,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -62,6 +129,34 @@ impl UnaryOp {
             UnaryOp::Exp => "exp",
             UnaryOp::Log => "log",
             UnaryOp::Sqrt => "sqrt",
+            UnaryOp::Sin => "sin",
+            UnaryOp::Cos => "cos",
+            UnaryOp::Tan => "tan",
+            UnaryOp::ArcSin => "arcsin",
+            UnaryOp::ArcCos => "arccos",
+            UnaryOp::ArcTan => "arctan",
+            UnaryOp::Sinh => "sinh",
+            UnaryOp::Cosh => "cosh",
+            UnaryOp::Tanh => "tanh",
+            UnaryOp::ArcSinh => "arcsinh",
+            UnaryOp::ArcCosh => "arccosh",
+            UnaryOp::ArcTanh => "arctanh",
+            UnaryOp::Sigmoid => "sigmoid",
+            UnaryOp::Erf => "erf",
+            UnaryOp::ErfInv => "erfinv",
+            UnaryOp::Expm1 => "expm1",
+            UnaryOp::Log1p => "log1p",
+            UnaryOp::Log2 => "log2",
+            UnaryOp::Log10 => "log10",
+            UnaryOp::Floor => "floor",
+            UnaryOp::Ceil => "ceil",
+            UnaryOp::Round => "round",
+            UnaryOp::Sign => "sign",
+            UnaryOp::Real => "real",
+            UnaryOp::Imag => "imag",
+            UnaryOp::Conjugate => "conjugate",
+            UnaryOp::LogicalNot => "logical_not",
+            UnaryOp::BitwiseInvert => "bitwise_invert",
         }
     }
 
@@ -70,7 +165,43 @@ impl UnaryOp {
         match self {
             UnaryOp::Abs | UnaryOp::Negative => false,
             UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sqrt => true,
+            UnaryOp::Sin
+            | UnaryOp::Cos
+            | UnaryOp::Tan
+            | UnaryOp::ArcSin
+            | UnaryOp::ArcCos
+            | UnaryOp::ArcTan
+            | UnaryOp::Sinh
+            | UnaryOp::Cosh
+            | UnaryOp::Tanh
+            | UnaryOp::ArcSinh
+            | UnaryOp::ArcCosh
+            | UnaryOp::ArcTanh
+            | UnaryOp::Sigmoid
+            | UnaryOp::Erf
+            | UnaryOp::ErfInv
+            | UnaryOp::Expm1
+            | UnaryOp::Log1p
+            | UnaryOp::Log2
+            | UnaryOp::Log10 => true,
+            UnaryOp::Floor
+            | UnaryOp::Ceil
+            | UnaryOp::Round
+            | UnaryOp::Sign
+            | UnaryOp::Real
+            | UnaryOp::Imag
+            | UnaryOp::Conjugate
+            | UnaryOp::LogicalNot
+            | UnaryOp::BitwiseInvert => false,
         }
+    }
+
+    /// Ops MLX defines on real dtypes only.
+    pub fn rejects_complex(self) -> bool {
+        matches!(
+            self,
+            UnaryOp::Sigmoid | UnaryOp::Erf | UnaryOp::ErfInv | UnaryOp::Expm1 | UnaryOp::Floor | UnaryOp::Ceil
+        )
     }
 
     fn out_dtype(self, x: Dtype) -> Result<Dtype> {
@@ -81,6 +212,17 @@ impl UnaryOp {
             }
             op if op.needs_inexact() && !x.is_inexact() => {
                 Err(Error::invalid(op.name(), format!("Requires an inexact dtype but got {x}.")))
+            }
+            op if op.rejects_complex() && x.is_complex() => {
+                Err(Error::invalid(op.name(), format!("Not supported for {x}.")))
+            }
+            UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conjugate if !x.is_complex() => {
+                Err(Error::invalid(self.name(), format!("Expects a complex input but got {x} (the API passes real arrays through).")))
+            }
+            UnaryOp::Real | UnaryOp::Imag => Ok(Dtype::Float32),
+            UnaryOp::LogicalNot => Ok(Dtype::Bool),
+            UnaryOp::BitwiseInvert if !(x.is_integer() || x.is_bool()) => {
+                Err(Error::invalid("bitwise_invert", "Bitwise inverse only allowed on integer types."))
             }
             _ => Ok(x),
         }
@@ -102,10 +244,21 @@ pub enum BinaryOp {
     LessEqual,
     Greater,
     GreaterEqual,
+    // elemops (issue #3)
+    Power,
+    FloorDivide,
+    Remainder,
+    LogAddExp,
+    ArcTan2,
+    BitwiseAnd,
+    BitwiseOr,
+    BitwiseXor,
+    LeftShift,
+    RightShift,
 }
 
 impl BinaryOp {
-    pub const ALL: [BinaryOp; 12] = [
+    pub const ALL: [BinaryOp; 22] = [
         BinaryOp::Add,
         BinaryOp::Subtract,
         BinaryOp::Multiply,
@@ -118,6 +271,16 @@ impl BinaryOp {
         BinaryOp::LessEqual,
         BinaryOp::Greater,
         BinaryOp::GreaterEqual,
+        BinaryOp::Power,
+        BinaryOp::FloorDivide,
+        BinaryOp::Remainder,
+        BinaryOp::LogAddExp,
+        BinaryOp::ArcTan2,
+        BinaryOp::BitwiseAnd,
+        BinaryOp::BitwiseOr,
+        BinaryOp::BitwiseXor,
+        BinaryOp::LeftShift,
+        BinaryOp::RightShift,
     ];
 
     pub fn name(self) -> &'static str {
@@ -134,7 +297,25 @@ impl BinaryOp {
             BinaryOp::LessEqual => "less_equal",
             BinaryOp::Greater => "greater",
             BinaryOp::GreaterEqual => "greater_equal",
+            BinaryOp::Power => "power",
+            BinaryOp::FloorDivide => "floor_divide",
+            BinaryOp::Remainder => "remainder",
+            BinaryOp::LogAddExp => "logaddexp",
+            BinaryOp::ArcTan2 => "arctan2",
+            BinaryOp::BitwiseAnd => "bitwise_and",
+            BinaryOp::BitwiseOr => "bitwise_or",
+            BinaryOp::BitwiseXor => "bitwise_xor",
+            BinaryOp::LeftShift => "left_shift",
+            BinaryOp::RightShift => "right_shift",
         }
+    }
+
+    /// Ops on the bits of integers and bools.
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::BitwiseAnd | BinaryOp::BitwiseOr | BinaryOp::BitwiseXor | BinaryOp::LeftShift | BinaryOp::RightShift
+        )
     }
 
     /// Comparisons return bool.
@@ -153,9 +334,17 @@ impl BinaryOp {
     fn out_dtype(self, x: Dtype) -> Result<Dtype> {
         match self {
             op if op.is_comparison() => Ok(Dtype::Bool),
-            BinaryOp::Divide if !x.is_inexact() => {
-                Err(Error::invalid("divide", format!("Requires an inexact dtype but got {x}.")))
+            BinaryOp::Divide | BinaryOp::LogAddExp | BinaryOp::ArcTan2 if !x.is_inexact() => {
+                Err(Error::invalid(self.name(), format!("Requires an inexact dtype but got {x}.")))
             }
+            BinaryOp::ArcTan2 if x.is_complex() => Err(Error::invalid("arctan2", format!("Not supported for {x}."))),
+            BinaryOp::Remainder | BinaryOp::FloorDivide if x.is_complex() => {
+                Err(Error::invalid(self.name(), "Complex type not supported."))
+            }
+            op if op.is_bitwise() && !(x.is_integer() || x.is_bool()) => Err(Error::invalid(
+                op.name(),
+                format!("Only allowed on integer or boolean types but got types {x} and {x}."),
+            )),
             _ => Ok(x),
         }
     }
@@ -237,6 +426,9 @@ pub enum Primitive {
     /// function's arguments followed by its `num_outputs` outputs, and evaluating it passes those
     /// last inputs through (views). `rules` carries what the transforms need.
     Custom { num_outputs: usize, rules: Opaque },
+    /// elemops: `shape` elements of `width` bytes (1, 2 or 4: uint8/16/32) of threefry-2x32 bits
+    /// from one key (a uint32 array of shape `(2,)`), laid out exactly as MLX's `RandomBits`.
+    RandomBits { shape: Vec<usize>, width: usize },
 }
 
 impl Primitive {
@@ -260,6 +452,7 @@ impl Primitive {
             Primitive::Copy => "copy",
             Primitive::StopGradient => "stop_gradient",
             Primitive::Custom { .. } => "custom",
+            Primitive::RandomBits { .. } => "bits",
         }
     }
 
@@ -280,6 +473,7 @@ impl Primitive {
             | Primitive::Slice { .. }
             | Primitive::Copy
             | Primitive::StopGradient => 1,
+            | Primitive::RandomBits { .. } => 1,
         })
     }
 
@@ -465,6 +659,22 @@ impl Primitive {
                 }
                 return Ok(inputs[inputs.len() - num_outputs..].to_vec());
             }
+            Primitive::RandomBits { shape, width } => {
+                let k = &inputs[0];
+                if k.dtype != Dtype::Uint32 {
+                    return Err(Error::invalid(op, format!("Expected key type uint32 but received {}.", k.dtype)));
+                }
+                if k.shape != [2] {
+                    return Err(Error::invalid(op, format!("Expected key shape (2) but received {}.", fmt_shape(&k.shape))));
+                }
+                let dtype = match width {
+                    1 => Dtype::Uint8,
+                    2 => Dtype::Uint16,
+                    4 => Dtype::Uint32,
+                    w => return Err(Error::invalid(op, format!("Bit width must be in {{1, 2, 4}} but got {w}."))),
+                };
+                Spec::new(shape.clone(), dtype)
+            }
         };
         Ok(vec![out])
     }
@@ -491,6 +701,7 @@ impl Primitive {
         all.push(Primitive::Copy);
         all.push(Primitive::StopGradient);
         all.push(Primitive::Custom { num_outputs: 1, rules: Opaque(Arc::new(())) });
+        all.push(Primitive::RandomBits { shape: vec![2], width: 4 });
         all
     }
 }

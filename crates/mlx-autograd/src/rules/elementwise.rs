@@ -5,8 +5,9 @@
 //! Comparisons are not differentiable (no cotangent; the tangent is zeros of the tangent's dtype).
 
 use mlx_core::{
-    add, astype, divide, greater, greater_equal, less, less_equal, multiply, negative, r#where, square, subtract,
-    zeros, zeros_like, BinaryOp, Result, Tensor, UnaryOp,
+    add, astype, cos, cosh, divide, exp, floor, greater, greater_equal, less, less_equal, log, multiply, negative,
+    not_equal, r#where, sin, sinh, sqrt, square, subtract, zeros, zeros_like, BinaryOp, Dtype, Result, Tensor, UnaryOp,
+    C64,
 };
 
 /// `sign(x)` in `x`'s dtype (`x / |x|` for complex; 0 at 0).
@@ -35,7 +36,96 @@ pub(super) fn unary_linear(op: UnaryOp, x: &Tensor, y: &Tensor, v: &Tensor) -> R
         UnaryOp::Log => divide(v, x),
         // d/dx sqrt(x) = 1 / (2 sqrt(x))
         UnaryOp::Sqrt => divide(v, &multiply(y, 2.0)?),
+        // d/dx sin(x) = cos(x)
+        UnaryOp::Sin => multiply(v, &cos(x)?),
+        // d/dx cos(x) = -sin(x)
+        UnaryOp::Cos => negative(&multiply(v, &sin(x)?)?),
+        // d/dx tan(x) = 1 + tan(x)^2
+        UnaryOp::Tan => multiply(v, &add(&square(y)?, 1.0)?),
+        // d/dx arcsin(x) = 1 / sqrt(1 - x^2)
+        UnaryOp::ArcSin => divide(v, &sqrt(&subtract(1.0, &square(x)?)?)?),
+        // d/dx arccos(x) = -1 / sqrt(1 - x^2)
+        UnaryOp::ArcCos => negative(&divide(v, &sqrt(&subtract(1.0, &square(x)?)?)?)?),
+        // d/dx arctan(x) = 1 / (1 + x^2)
+        UnaryOp::ArcTan => divide(v, &add(&square(x)?, 1.0)?),
+        // d/dx sinh(x) = cosh(x)
+        UnaryOp::Sinh => multiply(v, &cosh(x)?),
+        // d/dx cosh(x) = sinh(x)
+        UnaryOp::Cosh => multiply(v, &sinh(x)?),
+        // d/dx tanh(x) = 1 - tanh(x)^2
+        UnaryOp::Tanh => multiply(v, &subtract(1.0, &square(y)?)?),
+        // d/dx arcsinh(x) = 1 / sqrt(x^2 + 1)
+        UnaryOp::ArcSinh => divide(v, &sqrt(&add(&square(x)?, 1.0)?)?),
+        // d/dx arccosh(x) = 1 / sqrt(x^2 - 1)
+        UnaryOp::ArcCosh => divide(v, &sqrt(&subtract(&square(x)?, 1.0)?)?),
+        // d/dx arctanh(x) = 1 / (1 - x^2)
+        UnaryOp::ArcTanh => divide(v, &subtract(1.0, &square(x)?)?),
+        // d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
+        UnaryOp::Sigmoid => multiply(v, &multiply(y, &subtract(1.0, y)?)?),
+        // d/dx erf(x) = 2 / sqrt(pi) exp(-x^2)
+        UnaryOp::Erf => multiply(v, &multiply(&exp(&negative(&square(x)?)?)?, std::f64::consts::FRAC_2_SQRT_PI)?),
+        // d/dx erfinv(x) = sqrt(pi) / 2 exp(erfinv(x)^2)
+        UnaryOp::ErfInv => multiply(v, &multiply(&exp(&square(y)?)?, std::f64::consts::PI.sqrt() / 2.0)?),
+        // d/dx expm1(x) = exp(x) = expm1(x) + 1
+        UnaryOp::Expm1 => multiply(v, &add(y, 1.0)?),
+        // d/dx log1p(x) = 1 / (1 + x)
+        UnaryOp::Log1p => divide(v, &add(x, 1.0)?),
+        // d/dx log2(x) = 1 / (x ln 2)
+        UnaryOp::Log2 => divide(v, &multiply(x, std::f64::consts::LN_2)?),
+        // d/dx log10(x) = 1 / (x ln 10)
+        UnaryOp::Log10 => divide(v, &multiply(x, std::f64::consts::LN_10)?),
+        // Piecewise constant (or integer/bool valued): the derivative is 0, as in MLX.
+        UnaryOp::Floor
+        | UnaryOp::Ceil
+        | UnaryOp::Round
+        | UnaryOp::Sign
+        | UnaryOp::LogicalNot
+        | UnaryOp::BitwiseInvert => zeros_like(v),
+        // real(z): linear. A complex v is a tangent (JVP: real(dz)); a real v is a cotangent
+        // (VJP: v + 0i).
+        UnaryOp::Real => {
+            if v.dtype().is_complex() {
+                mlx_core::real(v)
+            } else {
+                astype(v, Dtype::Complex64)
+            }
+        }
+        // imag(z): linear. JVP: imag(dz); VJP: -i v (MLX's convention: products are not
+        // conjugated in VJPs, so d imag(z) pairs with -i).
+        UnaryOp::Imag => {
+            if v.dtype().is_complex() {
+                mlx_core::imag(v)
+            } else {
+                multiply(&astype(v, Dtype::Complex64)?, C64::new(0.0, -1.0))
+            }
+        }
+        // conj(z): linear and its own transpose.
+        UnaryOp::Conjugate => mlx_core::conjugate(v),
     }
+}
+
+/// Partial derivatives `(dy/da, dy/db)` of the smooth binary ops added with the math family;
+/// `None` where no gradient flows (integer-valued ops).
+fn binary_partials(op: BinaryOp, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    Ok(match op {
+        // d/da a^b = b a^(b - 1); d/db a^b = a^b log(a), taken as 0 where a^b == 0 (MLX).
+        BinaryOp::Power => {
+            let da = multiply(b, &mlx_core::power(a, &subtract(b, 1.0)?)?)?;
+            let db = r#where(&not_equal(y, 0.0)?, &multiply(y, &log(a)?)?, 0.0)?;
+            (Some(da), Some(db))
+        }
+        // d/da (a mod b) = 1; d/db = -floor(a / b)
+        BinaryOp::Remainder => (Some(mlx_core::ones_like(y)?), Some(negative(&floor(&divide(a, b)?)?)?)),
+        // d/da log(e^a + e^b) = e^(a - y); d/db = e^(b - y)
+        BinaryOp::LogAddExp => (Some(exp(&subtract(a, y)?)?), Some(exp(&subtract(b, y)?)?)),
+        // d/da atan2(a, b) = b / (a^2 + b^2); d/db = -a / (a^2 + b^2)
+        BinaryOp::ArcTan2 => {
+            let r2 = add(&square(a)?, &square(b)?)?;
+            (Some(divide(b, &r2)?), Some(negative(&divide(a, &r2)?)?))
+        }
+        // Integer valued: no gradient.
+        _ => (None, None),
+    })
 }
 
 /// The masks of `maximum`/`minimum`: which elements take a's and b's value (ties go to b).
@@ -47,7 +137,14 @@ fn extremum_masks(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tenso
     }
 }
 
-pub(super) fn binary_vjp(op: BinaryOp, a: &Tensor, b: &Tensor, g: &Tensor, needed: &[bool]) -> Result<Vec<Option<Tensor>>> {
+pub(super) fn binary_vjp(
+    op: BinaryOp,
+    a: &Tensor,
+    b: &Tensor,
+    y: &Tensor,
+    g: &Tensor,
+    needed: &[bool],
+) -> Result<Vec<Option<Tensor>>> {
     let (na, nb) = (needed.first().copied().unwrap_or(true), needed.get(1).copied().unwrap_or(true));
     let pick = |ga: &dyn Fn() -> Result<Tensor>, gb: &dyn Fn() -> Result<Tensor>| -> Result<Vec<Option<Tensor>>> {
         Ok(vec![if na { Some(ga()?) } else { None }, if nb { Some(gb()?) } else { None }])
@@ -66,13 +163,29 @@ pub(super) fn binary_vjp(op: BinaryOp, a: &Tensor, b: &Tensor, g: &Tensor, neede
             let (ma, mb) = extremum_masks(op, a, b)?;
             pick(&|| multiply(g, &ma), &|| multiply(g, &mb))
         }
-        // Comparisons are piecewise constant: no gradient.
+        // Comparisons and integer-valued ops are piecewise constant: no gradient.
         BinaryOp::Equal
         | BinaryOp::NotEqual
         | BinaryOp::Less
         | BinaryOp::LessEqual
         | BinaryOp::Greater
-        | BinaryOp::GreaterEqual => Ok(vec![None, None]),
+        | BinaryOp::GreaterEqual
+        | BinaryOp::FloorDivide
+        | BinaryOp::BitwiseAnd
+        | BinaryOp::BitwiseOr
+        | BinaryOp::BitwiseXor
+        | BinaryOp::LeftShift
+        | BinaryOp::RightShift => Ok(vec![None, None]),
+        BinaryOp::Power | BinaryOp::Remainder | BinaryOp::LogAddExp | BinaryOp::ArcTan2 => {
+            let (pa, pb) = binary_partials(op, a, b, y)?;
+            let times = |p: Option<Tensor>, need: bool| -> Result<Option<Tensor>> {
+                match (p, need) {
+                    (Some(p), true) => Ok(Some(multiply(g, &p)?)),
+                    _ => Ok(None),
+                }
+            };
+            Ok(vec![times(pa, na)?, times(pb, nb)?])
+        }
     }
 }
 
@@ -113,13 +226,33 @@ pub(super) fn binary_jvp(
             let (ma, mb) = extremum_masks(op, a, b)?;
             sum_opt(map(ta, &|t| multiply(t, &ma))?, map(tb, &|t| multiply(t, &mb))?)?
         }
-        // Comparisons: zeros of the tangent's dtype, as MLX.
+        // d y = da dy/da + db dy/db
+        BinaryOp::Power | BinaryOp::Remainder | BinaryOp::LogAddExp | BinaryOp::ArcTan2 => {
+            let (pa, pb) = binary_partials(op, a, b, y)?;
+            let term = |t: &Option<Tensor>, p: Option<Tensor>| -> Result<Option<Tensor>> {
+                match (t, p) {
+                    (Some(t), Some(p)) => Ok(Some(multiply(t, &p)?)),
+                    _ => Ok(None),
+                }
+            };
+            match sum_opt(term(ta, pa)?, term(tb, pb)?)? {
+                Some(t) => Some(t),
+                None => Some(zeros(y.shape(), ta.as_ref().or(tb.as_ref()).map_or(Dtype::Float32, |t| t.dtype()))?),
+            }
+        }
+        // Comparisons and integer-valued ops: zeros of the tangent's dtype, as MLX.
         BinaryOp::Equal
         | BinaryOp::NotEqual
         | BinaryOp::Less
         | BinaryOp::LessEqual
         | BinaryOp::Greater
-        | BinaryOp::GreaterEqual => {
+        | BinaryOp::GreaterEqual
+        | BinaryOp::FloorDivide
+        | BinaryOp::BitwiseAnd
+        | BinaryOp::BitwiseOr
+        | BinaryOp::BitwiseXor
+        | BinaryOp::LeftShift
+        | BinaryOp::RightShift => {
             let d = ta.as_ref().or(tb.as_ref()).map_or(mlx_core::Dtype::Float32, |t| t.dtype());
             Some(zeros(y.shape(), d)?)
         }

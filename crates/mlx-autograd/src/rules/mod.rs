@@ -59,7 +59,7 @@ pub(crate) fn vjp(
     match p {
         Primitive::Full { .. } | Primitive::Arange { .. } => Ok(creation::vjp()),
         Primitive::Unary(op) => Ok(vec![Some(elementwise::unary_linear(*op, x0()?, y, g)?)]),
-        Primitive::Binary(op) => elementwise::binary_vjp(*op, &inputs[0], &inputs[1], g, needed),
+        Primitive::Binary(op) => elementwise::binary_vjp(*op, &inputs[0], &inputs[1], y, g, needed),
         Primitive::Select => elementwise::select_vjp(&inputs[0], g),
         Primitive::AsType(_) => Ok(vec![Some(mlx_core::astype(g, x0()?.dtype())?)]),
         Primitive::Reduce { op, axes } => Ok(vec![Some(reduce::reduce_vjp(*op, axes, x0()?, y, g)?)]),
@@ -73,6 +73,8 @@ pub(crate) fn vjp(
         Primitive::Copy => Ok(vec![Some(g.clone())]),
         Primitive::StopGradient => Ok(vec![None]),
         Primitive::Custom { num_outputs, rules } => custom::vjp(rules, *num_outputs, inputs, outputs, cts),
+        // Random bits are integers of a key: no gradient.
+        Primitive::RandomBits { .. } => Ok(vec![None]),
     }
 }
 
@@ -121,6 +123,7 @@ pub(crate) fn jvp(
         Primitive::Concatenate { axis } => shape::concatenate_jvp(inputs, *axis, tangents),
         Primitive::StopGradient => Ok(vec![None]),
         Primitive::Custom { num_outputs, rules } => custom::jvp(rules, *num_outputs, inputs, tangents),
+        Primitive::RandomBits { .. } => Ok(vec![None]),
     }
 }
 
@@ -171,5 +174,21 @@ pub(crate) fn batch(
         }
         Primitive::Concatenate { axis } => all_front(Primitive::Concatenate { axis: axis + 1 }),
         Primitive::Custom { num_outputs, rules } => custom::batch(rules, *num_outputs, inputs, axes),
+        Primitive::RandomBits { .. } => match axes[0] {
+            // One key: the same bits for every batch element (unbatched output).
+            None => Ok((vec![ap(p.clone(), inputs.to_vec())?], vec![None])),
+            // A batch of keys: bits from each key, stacked along a new leading axis.
+            Some(_) => {
+                let keys = x_front()?;
+                let rows: Vec<Tensor> = (0..size)
+                    .map(|i| {
+                        let k = mlx_core::slice(&keys, &[i as i64], &[i as i64 + 1], &[1])?;
+                        let k = reshape_to(&k, &[2])?;
+                        mlx_core::expand_dims(&ap(p.clone(), vec![k])?, 0)
+                    })
+                    .collect::<Result<_>>()?;
+                Ok((vec![mlx_core::concatenate(&rows, 0)?], vec![Some(0)]))
+            }
+        },
     }
 }

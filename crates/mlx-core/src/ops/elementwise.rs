@@ -6,7 +6,7 @@ use mlx_ops::{shape::broadcast_shapes, BinaryOp, Dtype, Primitive, Result, Unary
 use crate::operand::{result_type, ArrayLike};
 use crate::{broadcast_to, Tensor};
 
-fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
+pub(crate) fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
     let x = if op.needs_inexact() { astype(x, x.dtype().to_inexact())? } else { x.clone() };
     Tensor::from_primitive(Primitive::Unary(op), vec![x])
 }

@@ -3,8 +3,11 @@
 
 pub mod composite;
 pub mod creation;
+pub mod dtypes;
 pub mod elementwise;
 pub mod linalg;
+pub mod math;
+pub mod random;
 pub mod reduce;
 pub mod shape;
 

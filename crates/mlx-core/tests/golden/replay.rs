@@ -12,7 +12,7 @@ use crate::data::{decode, make_tensor, read_tensor, Stored, Vals};
 // ----------------------------------------------------------------------------------------
 
 /// An operand: a (viewed) stored tensor or a weak Python scalar.
-enum Input {
+pub enum Input {
     T(Tensor),
     S(Scalar),
 }
@@ -31,9 +31,9 @@ pub enum Outcome {
 }
 
 /// `Err(Outcome)` short-circuits case execution.
-type Step<T> = Result<T, Outcome>;
+pub type Step<T> = Result<T, Outcome>;
 
-fn harness<T>(msg: impl Into<String>) -> Step<T> {
+pub fn harness<T>(msg: impl Into<String>) -> Step<T> {
     Err(Outcome::Harness(msg.into()))
 }
 
@@ -45,7 +45,7 @@ pub fn dtype_of(v: &Value) -> Step<Dtype> {
 }
 
 /// `null` -> None (the op's default), else a dtype name.
-fn opt_dtype(v: &Value) -> Step<Option<Dtype>> {
+pub fn opt_dtype(v: &Value) -> Step<Option<Dtype>> {
     if v.is_null() {
         Ok(None)
     } else {
@@ -54,7 +54,7 @@ fn opt_dtype(v: &Value) -> Step<Option<Dtype>> {
 }
 
 /// A JSON number or bool as a weak scalar; JSON keeps Python's int-vs-float distinction.
-fn scalar_of(v: &Value) -> Step<Scalar> {
+pub fn scalar_of(v: &Value) -> Step<Scalar> {
     if let Some(b) = v.as_bool() {
         Ok(Scalar::Bool(b))
     } else if let Some(i) = v.as_i64() {
@@ -66,18 +66,18 @@ fn scalar_of(v: &Value) -> Step<Scalar> {
     }
 }
 
-fn int_list(v: &Value) -> Step<Vec<i64>> {
+pub fn int_list(v: &Value) -> Step<Vec<i64>> {
     v.as_array()
         .and_then(|a| a.iter().map(Value::as_i64).collect())
         .map_or_else(|| harness(format!("not an int list: {v}")), Ok)
 }
 
-fn i32_list(v: &Value) -> Step<Vec<i32>> {
+pub fn i32_list(v: &Value) -> Step<Vec<i32>> {
     Ok(int_list(v)?.into_iter().map(|i| i as i32).collect())
 }
 
 /// `null` -> `Axes::All`, a list -> `Axes::These`.
-fn axes_of(v: &Value) -> Step<Axes> {
+pub fn axes_of(v: &Value) -> Step<Axes> {
     if v.is_null() {
         Ok(Axes::All)
     } else {
@@ -88,7 +88,7 @@ fn axes_of(v: &Value) -> Step<Axes> {
 /// A count or shape entry for our `usize` parameters. MLX takes signed sizes and rejects a
 /// negative one at run time (`zeros([2, -1])`, `linspace(num=-1)`, `eye(-1)`); our signatures
 /// cannot even express it, the type system rejects the call, so such an error case passes.
-fn size_of(v: i64, what: &str) -> Step<usize> {
+pub fn size_of(v: i64, what: &str) -> Step<usize> {
     usize::try_from(v).map_err(|_| Outcome::TypeRejected(format!("{what} {v} is negative; our API takes usize")))
 }
 
@@ -96,7 +96,7 @@ pub fn shape_of(v: &Value) -> Step<Vec<usize>> {
     int_list(v)?.into_iter().map(|d| size_of(d, "shape entry")).collect()
 }
 
-fn int_param(p: &Value, key: &str) -> Step<i64> {
+pub fn int_param(p: &Value, key: &str) -> Step<i64> {
     p[key].as_i64().map_or_else(|| harness(format!("param {key} is not an int: {}", p[key])), Ok)
 }
 
@@ -130,7 +130,7 @@ fn build_input(id: &str, i: usize, spec: &Value, tensors: &HashMap<String, Store
     t.map(Input::T).or_else(|e| harness(format!("{name}: view {view} failed: {e}")))
 }
 
-fn tensor(xs: &[Input], i: usize) -> Step<&Tensor> {
+pub fn tensor(xs: &[Input], i: usize) -> Step<&Tensor> {
     match xs.get(i) {
         Some(Input::T(t)) => Ok(t),
         _ => harness(format!("input {i} must be a tensor")),
@@ -220,7 +220,8 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             let m = if p["m"].is_null() { None } else { Some(size_of(int_param(p, "m")?, "m")?) };
             mx::eye(n, m, int_param(p, "k")?, opt_dtype(&p["dtype"])?)
         }
-        _ => return harness(format!("op `{op}` is not replayed by this harness")),
+        // elemops (issue #3): math, bitwise, random, dtype utilities, windows
+        _ => return crate::elemops::dispatch(op, p, xs),
     };
     Ok(r.map(|t| vec![t]))
 }
