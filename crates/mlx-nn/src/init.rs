@@ -5,65 +5,30 @@
 //! layout), `fan_in = in * receptive`, `fan_out = out * receptive` where `receptive` is the
 //! product of the middle dimensions.
 //!
-//! Invariant of the random source: one global, seedable stream ([`seed`]); the same seed and
-//! the same sequence of calls give the same parameters. TODO(#3): draw from
-//! `mlx_core::random` (threefry keys, MLX's exact values) once it is merged; today a
-//! SplitMix64 stream on the host stands in.
+//! Randomness comes from `mlx_core::random`'s global key sequence (threefry, MLX's exact
+//! values): after [`seed`]`(s)` (`mx.random.seed(s)`) the same calls give the same parameters
+//! as MLX does after the same seed.
 
-use std::sync::Mutex;
+use mlx_core::{self as mx, random, Dtype, Error, Result, Tensor};
 
-use mlx_core::{self as mx, Dtype, Error, Result, Tensor};
-
-static STATE: Mutex<u64> = Mutex::new(0x853c_49e6_748f_ea9b);
-
-/// Reseeds the random source (`mx.random.seed`).
+/// Reseeds the global random state (`mx.random.seed`).
 pub fn seed(s: u64) {
-    *STATE.lock().unwrap_or_else(|e| e.into_inner()) = s ^ 0x853c_49e6_748f_ea9b;
-}
-
-fn next_u64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// `n` uniform values in `[0, 1)`.
-pub(crate) fn uniform_host(n: usize) -> Vec<f64> {
-    let mut s = STATE.lock().unwrap_or_else(|e| e.into_inner());
-    (0..n).map(|_| (next_u64(&mut s) >> 11) as f64 / (1u64 << 53) as f64).collect()
-}
-
-fn from_host(values: Vec<f64>, shape: &[usize], dtype: Dtype) -> Result<Tensor> {
-    let t = Tensor::from_slice(&values, shape)?;
-    mx::astype(&t, dtype)
+    random::seed(s);
 }
 
 /// Uniform values in `[low, high)` (`mx.random.uniform`).
 pub fn uniform(shape: &[usize], low: f64, high: f64, dtype: Dtype) -> Result<Tensor> {
-    let n = shape.iter().product();
-    from_host(uniform_host(n).into_iter().map(|u| low + (high - low) * u).collect(), shape, dtype)
+    random::uniform(low, high, shape, dtype, None)
 }
 
 /// Normal values with mean `mean` and standard deviation `std` (`mx.random.normal`).
 pub fn normal(shape: &[usize], mean: f64, std: f64, dtype: Dtype) -> Result<Tensor> {
-    let n: usize = shape.iter().product();
-    let u = uniform_host(2 * n);
-    let v = (0..n)
-        .map(|i| {
-            let (u1, u2) = (1.0 - u[2 * i], u[2 * i + 1]);
-            mean + std * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-        })
-        .collect();
-    from_host(v, shape, dtype)
+    random::normal(shape, dtype, mean, std, None)
 }
 
 /// Bernoulli(p) draws as bool (`mx.random.bernoulli`).
 pub fn bernoulli(p: f64, shape: &[usize]) -> Result<Tensor> {
-    let n = shape.iter().product();
-    let v: Vec<bool> = uniform_host(n).into_iter().map(|u| u < p).collect();
-    Tensor::from_slice(&v, shape)
+    random::bernoulli(p, Some(shape), None)
 }
 
 /// `(fan_in, fan_out)` of a weight shape, as MLX computes them.

@@ -14,9 +14,9 @@ fn check_p(op: &str, p: f64) -> Result<()> {
 }
 
 fn drop_with_mask(x: &Tensor, p: f64, mask_shape: &[usize]) -> Result<Tensor> {
+    // MLX: (mask * x) * (1 / (1 - p)).
     let keep = init::bernoulli(1.0 - p, mask_shape)?;
-    let scaled = mx::multiply(x, 1.0 / (1.0 - p))?;
-    mx::r#where(&keep, &scaled, 0)
+    mx::multiply(&mx::multiply(&keep, x)?, 1.0 / (1.0 - p))
 }
 
 macro_rules! dropout_module {
