@@ -211,6 +211,30 @@ def layers():
             mx.fast.scaled_dot_product_attention(qh, kh, vh, scale=sc, mask=amask))
     scores = f32(2, 4, 5, 7)
     fam.add("ALiBi", {"offset": 2}, [scores], nn.ALiBi()(scores, offset=2))
+    xs = f32(2, 4, 3)
+    case("RNN", {"in": 3, "hidden": 5}, nn.RNN(3, 5), [xs])
+    case("GRU", {"in": 3, "hidden": 5}, nn.GRU(3, 5), [xs])
+    lstm = nn.LSTM(3, 5)
+    w = randomize(lstm)
+    h, c = lstm(xs)
+    fam.add("LSTM", {"in": 3, "hidden": 5}, [xs], {"out": h, "out_cell": c}, w)
+    xq, xk = f32(2, 5, 8), f32(2, 6, 8)
+    case("MultiHeadAttention", {"dims": 8, "heads": 2, "bias": False, "mask": "none"}, nn.MultiHeadAttention(8, 2), [xq, xk, xk])
+    mha = nn.MultiHeadAttention(8, 4, bias=True)
+    w = randomize(mha)
+    cm = nn.MultiHeadAttention.create_additive_causal_mask(5)
+    fam.add("MultiHeadAttention", {"dims": 8, "heads": 4, "bias": True, "mask": "causal_additive"}, [xq, xq, xq],
+            mha(xq, xq, xq, mask=cm), w)
+    pos = mx.arange(6).astype(mx.float32)
+    fam.add("SinusoidalPositionalEncoding", {"dims": 8}, [pos], nn.SinusoidalPositionalEncoding(8)(pos))
+    fam.add("SinusoidalPositionalEncoding", {"dims": 6, "cos_first": True, "full_turns": True}, [pos],
+            nn.SinusoidalPositionalEncoding(6, cos_first=True, full_turns=True)(pos))
+    for nf in [True, False]:
+        enc = nn.TransformerEncoder(2, 8, 2, mlp_dims=16, norm_first=nf)
+        w = randomize(enc)
+        enc.eval()
+        cm = nn.MultiHeadAttention.create_additive_causal_mask(5)
+        fam.add("TransformerEncoder", {"layers": 2, "dims": 8, "heads": 2, "mlp": 16, "norm_first": nf}, [xq], enc(xq, cm), w)
     fam.write()
 
 

@@ -28,10 +28,13 @@ mod math;
 pub mod module;
 
 pub use activations::*;
+pub use layers::attention::{MultiHeadAttention, SinusoidalPositionalEncoding};
 pub use layers::dropout::{Dropout, Dropout2d, Dropout3d};
 pub use layers::linear::{Bilinear, Embedding, Identity, Linear, Sequential};
 pub use layers::norm::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm};
 pub use layers::positional::{ALiBi, RoPE};
+pub use layers::recurrent::{Gru, Lstm, Rnn};
+pub use layers::transformer::{TransformerEncoder, TransformerEncoderLayer};
 pub use losses::Reduction;
 pub use mlx_autograd::Tree;
 pub use module::{load_tree, value_and_grad, Child, ChildMut, Module, ModuleState, UnaryModule};

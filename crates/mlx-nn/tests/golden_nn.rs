@@ -163,6 +163,30 @@ fn layer(c: &Case, x: &[Tensor], w: &mlx_nn::Tree) -> Result<Vec<(String, Tensor
             one(fast::scaled_dot_product_attention(&x[0], &x[1], &x[2], f(p, "scale"), &mask))
         }
         "ALiBi" => one(nn::ALiBi::new().forward_scores(&x[0], u("offset"), None)),
+        "RNN" => one(with_weights(nn::Rnn::new(u("in"), u("hidden"), true)?, w).forward(&x[0])),
+        "GRU" => one(with_weights(nn::Gru::new(u("in"), u("hidden"), true)?, w).forward(&x[0])),
+        "LSTM" => {
+            let (h, c) = with_weights(nn::Lstm::new(u("in"), u("hidden"), true)?, w).forward_state(&x[0], None, None)?;
+            Ok(vec![("out".into(), h), ("out_cell".into(), c)])
+        }
+        "MultiHeadAttention" => {
+            let m = with_weights(nn::MultiHeadAttention::new(u("dims"), u("heads"), b("bias"))?, w);
+            let mask = match p["mask"].as_str() {
+                Some("causal_additive") => fast::AttentionMask::Array(nn::MultiHeadAttention::create_additive_causal_mask(x[0].shape()[1], Dtype::Float32)?),
+                _ => fast::AttentionMask::None,
+            };
+            one(m.forward_qkv(&x[0], &x[1], &x[2], &mask))
+        }
+        "TransformerEncoder" => {
+            let m = with_weights(nn::TransformerEncoder::new(u("layers"), u("dims"), u("heads"), Some(u("mlp")), 0.0, b("norm_first"))?, w);
+            let mask = fast::AttentionMask::Array(nn::MultiHeadAttention::create_additive_causal_mask(x[0].shape()[1], Dtype::Float32)?);
+            one(m.forward_mask(&x[0], &mask))
+        }
+        "SinusoidalPositionalEncoding" => {
+            let cf = p["cos_first"].as_bool().unwrap_or(false);
+            let ft = p["full_turns"].as_bool().unwrap_or(false);
+            one(nn::SinusoidalPositionalEncoding::new(u("dims"), 1e-4, 1.0, None, cf, ft)?.forward(&x[0]))
+        }
         other => panic!("unknown layer {other}"),
     }
 }

@@ -1,10 +1,13 @@
 //! The layers (MLX's `nn.layers`), one file per family like MLX's own package. Parameters are
 //! created with MLX's shapes and default initializations (see [`crate::init`]).
 
+pub mod attention;
 pub mod dropout;
 pub mod linear;
 pub mod norm;
 pub mod positional;
+pub mod recurrent;
+pub mod transformer;
 
 use mlx_core::{self as mx, Result, Tensor};
 
