@@ -179,4 +179,8 @@ fn layer_errors_are_clear() {
     assert!(nn::losses::cross_entropy(&logits, &bad, None, -1, 1.0, nn::Reduction::Mean).is_err());
     let e = nn::Embedding::new(4, 2).unwrap().forward(&x).unwrap_err().to_string();
     assert!(e.starts_with("[Embedding]"), "{e}");
+    let v = mx::ones(&[4], Dtype::Float32).unwrap();
+    assert!(nn::Rnn::new(4, 3, true).unwrap().forward(&v).unwrap_err().to_string().starts_with("[RNN]"));
+    assert!(nn::Lstm::new(3, 3, true).unwrap().forward_state(&x, None, None).unwrap_err().to_string().starts_with("[LSTM]"));
+    assert!(nn::MultiHeadAttention::new(6, 4, false).is_err());
 }

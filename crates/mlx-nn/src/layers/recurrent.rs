@@ -8,6 +8,14 @@ use crate::init;
 use crate::layers::slice_axis;
 use crate::module::{ModuleState, UnaryModule};
 
+/// Inputs must be `(..., L, input_size)`.
+fn check_input(op: &str, x: &Tensor, input_size: usize) -> Result<()> {
+    if x.ndim() < 2 || x.shape()[x.ndim() - 1] != input_size {
+        return Err(mx::Error::invalid(op, format!("Expected input of shape (..., L, {input_size}), got {:?}.", x.shape())));
+    }
+    Ok(())
+}
+
 fn step_of(x: &Tensor, idx: usize) -> Result<Tensor> {
     let nd = x.ndim();
     mx::squeeze(&slice_axis(x, nd - 2, idx as i64, idx as i64 + 1)?, -2)
@@ -53,6 +61,7 @@ impl Rnn {
     }
     /// All hidden states, starting from `hidden` (zeros when `None`).
     pub fn forward_hidden(&self, x: &Tensor, hidden: Option<&Tensor>) -> Result<Tensor> {
+        check_input("RNN", x, self.Wxh.shape().get(1).copied().unwrap_or(0))?;
         let mut xp = mx::matmul(x, &t(&self.Wxh)?)?;
         if let Some(b) = &self.bias {
             xp = mx::add(&xp, b)?;
@@ -102,6 +111,7 @@ impl Gru {
         Ok(Gru { state: ModuleState::default(), Wx: wx, Wh: wh, b, bhn, hidden_size })
     }
     pub fn forward_hidden(&self, x: &Tensor, hidden: Option<&Tensor>) -> Result<Tensor> {
+        check_input("GRU", x, self.Wx.shape().get(1).copied().unwrap_or(0))?;
         let hs = self.hidden_size as i64;
         let mut xp = mx::matmul(x, &t(&self.Wx)?)?;
         if let Some(b) = &self.b {
@@ -175,6 +185,7 @@ impl Lstm {
         Ok(Lstm { state: ModuleState::default(), Wx: wx, Wh: wh, bias })
     }
     pub fn forward_state(&self, x: &Tensor, hidden: Option<&Tensor>, cell: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+        check_input("LSTM", x, self.Wx.shape().get(1).copied().unwrap_or(0))?;
         let mut xp = mx::matmul(x, &t(&self.Wx)?)?;
         if let Some(b) = &self.bias {
             xp = mx::add(&xp, b)?;
