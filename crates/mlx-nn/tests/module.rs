@@ -181,6 +181,6 @@ fn layer_errors_are_clear() {
     assert!(e.starts_with("[Embedding]"), "{e}");
     let v = mx::ones(&[4], Dtype::Float32).unwrap();
     assert!(nn::Rnn::new(4, 3, true).unwrap().forward(&v).unwrap_err().to_string().starts_with("[RNN]"));
-    assert!(nn::Lstm::new(3, 3, true).unwrap().forward_state(&x, None, None).unwrap_err().to_string().starts_with("[LSTM]"));
+    assert!(nn::Lstm::new(3, 3, true).unwrap().forward_state(&v, None, None).unwrap_err().to_string().starts_with("[LSTM]"));
     assert!(nn::MultiHeadAttention::new(6, 4, false).is_err());
 }
