@@ -6,7 +6,9 @@
 //! Data: scikit-learn's digits (1797 8x8 images, pixel values 0..16), committed in
 //! `data/digits.npz` (see `data/README.md`); a fixed shuffle puts 1437 images in the training
 //! set and 360 in the test set. Model: 64 -> 128 -> 128 -> 10 with ReLU, Adam (lr 1e-3), batch 32,
-//! 20 epochs. `tools/mnist_digits_mlx.py` trains the same model with real MLX for comparison.
+//! 20 epochs. `tools/mnist_digits_mlx.py` trains the same model with real MLX for comparison:
+//! with the same seed both start from the same weights (`mlx_core::random` is MLX's threefry)
+//! and see the same batches, and both reach 97.77% test accuracy.
 
 use std::io::Write;
 use std::time::Instant;
