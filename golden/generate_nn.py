@@ -235,6 +235,10 @@ def layers():
         enc.eval()
         cm = nn.MultiHeadAttention.create_additive_causal_mask(5)
         fam.add("TransformerEncoder", {"layers": 2, "dims": 8, "heads": 2, "mlp": 16, "norm_first": nf}, [xq], enc(xq, cm), w)
+    xu = f32(2, 3, 2, 4)
+    fam.add("Upsample", {"scale": [2, 3]}, [xu], nn.Upsample(scale_factor=(2, 3), mode="nearest")(xu))
+    xu1 = f32(2, 5, 3)
+    fam.add("Upsample", {"scale": [2]}, [xu1], nn.Upsample(scale_factor=2, mode="nearest")(xu1))
     fam.write()
 
 

@@ -35,6 +35,7 @@ pub use layers::norm::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm};
 pub use layers::positional::{ALiBi, RoPE};
 pub use layers::recurrent::{Gru, Lstm, Rnn};
 pub use layers::transformer::{TransformerEncoder, TransformerEncoderLayer};
+pub use layers::upsample::Upsample;
 pub use losses::Reduction;
 pub use mlx_autograd::Tree;
 pub use module::{load_tree, value_and_grad, Child, ChildMut, Module, ModuleState, UnaryModule};

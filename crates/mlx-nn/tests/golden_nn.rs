@@ -182,6 +182,10 @@ fn layer(c: &Case, x: &[Tensor], w: &mlx_nn::Tree) -> Result<Vec<(String, Tensor
             let mask = fast::AttentionMask::Array(nn::MultiHeadAttention::create_additive_causal_mask(x[0].shape()[1], Dtype::Float32)?);
             one(m.forward_mask(&x[0], &mask))
         }
+        "Upsample" => {
+            let sc: Vec<usize> = p["scale"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            one(nn::Upsample::new(&sc)?.forward(&x[0]))
+        }
         "SinusoidalPositionalEncoding" => {
             let cf = p["cos_first"].as_bool().unwrap_or(false);
             let ft = p["full_turns"].as_bool().unwrap_or(false);

@@ -8,6 +8,7 @@ pub mod norm;
 pub mod positional;
 pub mod recurrent;
 pub mod transformer;
+pub mod upsample;
 
 use mlx_core::{self as mx, Result, Tensor};
 
