@@ -43,6 +43,8 @@ enum Kind {
     Zero,
     /// No inputs (creation): nothing to differentiate.
     NoInputs,
+    /// No rule written yet: transforms must fail with a clear error, never a wrong answer.
+    NoRule,
 }
 
 type Fun = Box<dyn Fn(&[Tensor]) -> Result<Vec<Tensor>>>;
@@ -213,6 +215,17 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
         }
         Primitive::Copy => smooth(prim_fn(Primitive::Copy), vec![a34(r)], 1e-6),
         Primitive::StopGradient => Setup { kind: Kind::Zero, f: prim_fn(Primitive::StopGradient), xs: vec![a34(r)], tol: 0.0 },
+        Primitive::ConvGeneral(_) => {
+            let x = tensor(&r.vec(2 * 5 * 3, Rng::sym), &[2, 5, 3]);
+            let w = tensor(&r.vec(4 * 2 * 3, Rng::sym), &[4, 2, 3]);
+            Setup { kind: Kind::NoRule, f: prim_fn(Primitive::ConvGeneral(mx::ConvParams::simple(1))), xs: vec![x, w], tol: 0.0 }
+        }
+        Primitive::GatherMm => {
+            let a = tensor(&r.vec(12, Rng::sym), &[3, 2, 2]);
+            let idx = Tensor::from_slice(&[2u32, 0], &[2]).unwrap();
+            let f = Box::new(move |xs: &[Tensor]| apply(Primitive::GatherMm, vec![xs[0].clone(), xs[1].clone(), idx.clone(), idx.clone()]));
+            Setup { kind: Kind::NoRule, f, xs: vec![a.clone(), a], tol: 0.0 }
+        }
         // Integer bits of a key: no gradient flows to anything.
         Primitive::RandomBits { .. } => {
             let f = Box::new(|xs: &[Tensor]| -> Result<Vec<Tensor>> {
@@ -248,6 +261,15 @@ fn check(p: &Primitive, seed: u64) -> std::result::Result<(), String> {
         return if out.iter().all(|o| o.inputs().is_empty()) { Ok(()) } else { Err(format!("{name}: has inputs")) };
     }
     let outs = (s.f)(&s.xs).map_err(|e| format!("{name}: {e}"))?;
+    if matches!(s.kind, Kind::NoRule) {
+        let ws: Vec<Tensor> = outs.iter().map(|o| mx::ones_like(o).unwrap()).collect();
+        let f = &s.f;
+        return match tf::vjp(|xs: &[Tensor]| f(xs), &s.xs, &ws) {
+            Err(e) if e.to_string().contains("no transform rule") => Ok(()),
+            Err(e) => Err(format!("{name}: unexpected error {e}")),
+            Ok(_) => Err(format!("{name}: has a rule now: give it a Smooth test instance")),
+        };
+    }
     // Random cotangents (in the outputs' dtypes; zeros-only outputs are fine too).
     let ws: Vec<Tensor> = outs
         .iter()
@@ -300,7 +322,7 @@ fn check(p: &Primitive, seed: u64) -> std::result::Result<(), String> {
             }
             Ok(())
         }
-        Kind::NoInputs => Ok(()),
+        Kind::NoInputs | Kind::NoRule => Ok(()),
     }
 }
 

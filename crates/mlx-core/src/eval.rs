@@ -107,6 +107,8 @@ fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[S
         Primitive::StopGradient => x[0].clone(),
         Primitive::Custom { .. } => return Err(Error::runtime("custom", "handled above")),
         Primitive::RandomBits { .. } => backend.random_bits(&x[0], out)?,
+        Primitive::ConvGeneral(p) => backend.conv_general(&x[0], &x[1], p, out)?,
+        Primitive::GatherMm => backend.gather_mm(&x[0], &x[1], &x[2], &x[3], out)?,
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

@@ -27,10 +27,11 @@ pub use display::{get_printoptions, printoptions, set_printoptions, PrintOptions
 pub use device::{default_device, register_backend, set_default_device, Device};
 pub use mlx_ops::{
     active_memory, peak_memory, promote, reset_peak_memory, ArgReduceOp, Backend, BinaryOp, Bool8, Dtype,
-    DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, Spec, UnaryOp, C64,
+    ConvParams, DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, Spec, UnaryOp, C64,
 };
 pub use operand::{result_type, ArrayLike, Operand};
 pub use ops::composite::*;
+pub use ops::conv::*;
 pub use ops::creation::*;
 pub use ops::dtypes::*;
 pub use ops::elementwise::*;
@@ -38,6 +39,7 @@ pub use ops::linalg::*;
 pub use ops::math::*;
 /// Key-based random numbers (`mx.random`).
 pub use ops::random;
+pub use ops::products::*;
 pub use ops::reduce::*;
 pub use ops::shape::*;
 pub use ops::Axes;

@@ -118,6 +118,19 @@ proptest! {
             ("isclose", |x, _| mx::isclose(x, &mx::contiguous(x)?, 1e-5, 1e-8, false)),
             ("clip", |x, _| mx::clip(x, Some(mx::Operand::Scalar((-1.0).into())), Some(mx::Operand::Scalar(1.0.into())))),
             ("kron", |x, _| mx::kron(x, x)),
+            // conv_general: the view as (1, n, c) channels-last input against a fixed kernel.
+            ("conv1d", |x, _| {
+                let x3 = mx::reshape(x, &[1, -1, 1])?;
+                let w = mx::reshape(&mx::arange(1.0, 3.0, 1.0, None)?, &[1, 2, 1])?;
+                mx::conv_general(&x3, &w, &mx::ConvGeneralOptions { padding_lo: vec![1], padding_hi: vec![1], ..Default::default() })
+            }),
+            // gather_mm: gather the view's rows as 1x1 matrices.
+            ("gather_mm", |x, _| {
+                let m = mx::reshape(x, &[-1, 1, 1])?;
+                let n = m.shape()[0] as i32;
+                let idx = mx::arange(n - 1, -1, -1, mx::Dtype::Int32)?;
+                mx::gather_mm(&m, &m, Some(&idx), None, false)
+            }),
         ];
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
@@ -147,6 +160,6 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // primitives (float table, integer table, bool result, bitwise); all of them share the same
     // map1/map2 loops. RandomBits has no array input to view.)
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
-    // 75 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests).
-    assert_eq!(names.len(), 75, "new primitive: extend the view/contiguous property test: {names:?}");
+    // 77 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests).
+    assert_eq!(names.len(), 77, "new primitive: extend the view/contiguous property test: {names:?}");
 }

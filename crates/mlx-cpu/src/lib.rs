@@ -2,17 +2,19 @@
 //! for every dtype MLX allows it on; view primitives never reach a backend (the scheduler turns
 //! them into layout changes).
 
+mod conv;
 mod copy;
 mod elementwise;
 mod elementwise_ext;
 mod math;
+mod gather_mm;
 mod matmul;
 pub mod num;
 mod random;
 mod reduce;
 pub mod strided;
 
-use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ReduceOp, Result, Scalar, Spec, UnaryOp};
+use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -57,5 +59,12 @@ impl Backend for CpuBackend {
     }
     fn random_bits(&self, key: &ArrayData, out: &Spec) -> Result<ArrayData> {
         random::random_bits(key, out)
+    }
+    // --- convolution and gathered matmul (linalg branch) ---
+    fn conv_general(&self, x: &ArrayData, w: &ArrayData, params: &ConvParams, out: &Spec) -> Result<ArrayData> {
+        conv::conv_general(x, w, params, out)
+    }
+    fn gather_mm(&self, a: &ArrayData, b: &ArrayData, lhs: &ArrayData, rhs: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        gather_mm::gather_mm(a, b, lhs, rhs, out)
     }
 }

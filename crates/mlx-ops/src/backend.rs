@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::{
-    ArgReduceOp, BinaryOp, Buffer, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
+    ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
@@ -84,5 +84,15 @@ pub trait Backend: Send + Sync {
     /// Threefry-2x32 bits from `key` (uint32, shape `(2,)`) filling `out` (uint8/16/32).
     fn random_bits(&self, key: &ArrayData, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), "bits")
+    }
+    // --- convolution and gathered matmul (linalg branch) ---
+    /// `ConvGeneral`: input `(N, *S, C_in)`, weight `(C_out, *K, C_in / groups)`, one dtype.
+    fn conv_general(&self, x: &ArrayData, w: &ArrayData, params: &ConvParams, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "conv_general")
+    }
+    /// `GatherMm`: uint32 `lhs`/`rhs` index the flattened batch axes of `a` and `b`; an index
+    /// out of range is an error (MLX reads out of bounds).
+    fn gather_mm(&self, a: &ArrayData, b: &ArrayData, lhs: &ArrayData, rhs: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "gather_mm")
     }
 }

@@ -111,13 +111,18 @@ impl Layout {
     /// A strided window: axis i starts at `start[i]`, steps by `step[i]` and has `shape[i]`
     /// elements (all normalized and in bounds).
     pub fn slice(&self, start: &[usize], step: &[isize], shape: &[usize]) -> Self {
+        let strides: Vec<isize> = self.strides.iter().zip(step).map(|(&s, &k)| s * k).collect();
+        if shape.contains(&0) {
+            // An empty window reads nothing; keep the base's (in-range) offset so kernels that
+            // slice `buffer[offset..offset + 0]` stay in bounds.
+            return Layout { shape: shape.to_vec(), strides, offset: self.offset };
+        }
         let mut offset = self.offset as isize;
         for i in 0..self.shape.len() {
             if shape[i] > 0 {
                 offset += start[i] as isize * self.strides[i];
             }
         }
-        let strides = self.strides.iter().zip(step).map(|(&s, &k)| s * k).collect();
         Layout { shape: shape.to_vec(), strides, offset: offset.max(0) as usize }
     }
 

@@ -9,6 +9,7 @@
 
 mod backend;
 mod buffer;
+mod conv;
 mod dtype;
 mod element;
 mod error;
@@ -23,6 +24,7 @@ pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, Scal
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
 pub use layout::Layout;
+pub use conv::{conv_out_len, ConvParams};
 pub use primitive::{ArgReduceOp, BinaryOp, Opaque, Primitive, ReduceOp, Spec, UnaryOp};
 pub use scalar::Scalar;
 

@@ -9,6 +9,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use crate::conv::ConvParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::{Dtype, Error, Result, Scalar};
 
@@ -429,6 +430,11 @@ pub enum Primitive {
     /// elemops: `shape` elements of `width` bytes (1, 2 or 4: uint8/16/32) of threefry-2x32 bits
     /// from one key (a uint32 array of shape `(2,)`), laid out exactly as MLX's `RandomBits`.
     RandomBits { shape: Vec<usize>, width: usize },
+    // --- convolution and gathered matmul (linalg branch) ---
+    /// N-d convolution, channels last: `(N, *S, C_in)` with `(C_out, *K, C_in / groups)`.
+    ConvGeneral(ConvParams),
+    /// Batched matmul of gathered batch entries: `a[lhs[i]] @ b[rhs[i]]` for every index i.
+    GatherMm,
 }
 
 impl Primitive {
@@ -453,6 +459,8 @@ impl Primitive {
             Primitive::StopGradient => "stop_gradient",
             Primitive::Custom { .. } => "custom",
             Primitive::RandomBits { .. } => "bits",
+            Primitive::ConvGeneral(_) => "conv_general",
+            Primitive::GatherMm => "gather_mm",
         }
     }
 
@@ -463,6 +471,8 @@ impl Primitive {
             Primitive::Binary(_) | Primitive::Matmul => 2,
             Primitive::Select => 3,
             Primitive::Concatenate { .. } | Primitive::Custom { .. } => return None,
+            Primitive::ConvGeneral(_) => 2,
+            Primitive::GatherMm => 4,
             Primitive::Unary(_)
             | Primitive::AsType(_)
             | Primitive::Reduce { .. }
@@ -675,6 +685,8 @@ impl Primitive {
                 };
                 Spec::new(shape.clone(), dtype)
             }
+            Primitive::ConvGeneral(p) => crate::conv::infer_conv(p, &inputs[0], &inputs[1])?,
+            Primitive::GatherMm => crate::conv::infer_gather_mm(inputs)?,
         };
         Ok(vec![out])
     }
@@ -702,6 +714,8 @@ impl Primitive {
         all.push(Primitive::StopGradient);
         all.push(Primitive::Custom { num_outputs: 1, rules: Opaque(Arc::new(())) });
         all.push(Primitive::RandomBits { shape: vec![2], width: 4 });
+        all.push(Primitive::ConvGeneral(ConvParams::simple(1)));
+        all.push(Primitive::GatherMm);
         all
     }
 }

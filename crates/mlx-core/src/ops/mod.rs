@@ -2,12 +2,14 @@
 //! primitive's inference rule when the graph is built, so errors point at the caller's line.
 
 pub mod composite;
+pub mod conv;
 pub mod creation;
 pub mod dtypes;
 pub mod elementwise;
 pub mod linalg;
 pub mod math;
 pub mod random;
+pub mod products;
 pub mod reduce;
 pub mod shape;
 

@@ -220,10 +220,135 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             let m = if p["m"].is_null() { None } else { Some(size_of(int_param(p, "m")?, "m")?) };
             mx::eye(n, m, int_param(p, "k")?, opt_dtype(&p["dtype"])?)
         }
+        // --- matmul family and convolutions (linalg branch) ---
+        "addmm" => {
+            let f = |k: &str| p[k].as_f64().map_or_else(|| harness(format!("{k} is not a number")), Ok);
+            mx::addmm(tensor(xs, 0)?, tensor(xs, 1)?, tensor(xs, 2)?, f("alpha")? as f32, f("beta")? as f32)
+        }
+        "tensordot" => {
+            let axes: mx::TensordotAxes = match p["axes"].as_i64() {
+                Some(n) => (n as i32).into(),
+                None => {
+                    let pair = p["axes"].as_array().map_or(&[][..], |v| &v[..]);
+                    if pair.len() != 2 {
+                        return harness("tensordot axes must be an int or two lists");
+                    }
+                    (i32_list(&pair[0])?, i32_list(&pair[1])?).into()
+                }
+            };
+            mx::tensordot(tensor(xs, 0)?, tensor(xs, 1)?, axes)
+        }
+        "vecdot" => mx::vecdot(tensor(xs, 0)?, tensor(xs, 1)?, int_param(p, "axis")? as i32),
+        "einsum" => {
+            let ts: Vec<Tensor> = (0..xs.len()).map(|i| tensor(xs, i).cloned()).collect::<Step<_>>()?;
+            mx::einsum(p["subscripts"].as_str().unwrap_or(""), &ts)
+        }
+        "einsum_path" => {
+            let ts: Vec<Tensor> = (0..xs.len()).map(|i| tensor(xs, i).cloned()).collect::<Step<_>>()?;
+            return Ok(mx::einsum_path(p["subscripts"].as_str().unwrap_or(""), &ts).map(|(path, info)| {
+                let flat: Vec<i32> = path.iter().flatten().map(|&i| i as i32).collect();
+                let lens: Vec<i32> = path.iter().map(|s| s.len() as i32).collect();
+                vec![Tensor::from_vec(flat), Tensor::from_vec(lens), Tensor::from_vec(info.into_bytes())]
+            }));
+        }
+        "gather_mm" => {
+            let opt = optional_inputs(p, xs, &["lhs", "rhs"], 2)?;
+            mx::gather_mm(tensor(xs, 0)?, tensor(xs, 1)?, opt[0], opt[1], p["sorted"].as_bool().unwrap_or(false))
+        }
+        "segmented_mm" => mx::segmented_mm(tensor(xs, 0)?, tensor(xs, 1)?, tensor(xs, 2)?),
+        "block_masked_mm" => {
+            let opt = optional_inputs(p, xs, &["mask_out", "mask_lhs", "mask_rhs"], 2)?;
+            let bs = int_param(p, "block_size")? as i32;
+            mx::block_masked_mm(tensor(xs, 0)?, tensor(xs, 1)?, bs, opt[0], opt[1], opt[2])
+        }
+        "hadamard_transform" => mx::hadamard_transform(x()?, p["scale"].as_f64().map(|s| s as f32)),
+        "conv1d" | "conv2d" | "conv3d" => {
+            let (a, w) = (tensor(xs, 0)?, tensor(xs, 1)?);
+            let groups = int_param(p, "groups")? as i32;
+            match op {
+                "conv1d" => {
+                    let one = |k: &str| int_param(p, k).map(|v| v as i32);
+                    mx::conv1d(a, w, one("stride")?, one("padding")?, one("dilation")?, groups)
+                }
+                "conv2d" => {
+                    mx::conv2d(a, w, spatial::<2>(&p["stride"])?, spatial::<2>(&p["padding"])?, spatial::<2>(&p["dilation"])?, groups)
+                }
+                _ => mx::conv3d(a, w, spatial::<3>(&p["stride"])?, spatial::<3>(&p["padding"])?, spatial::<3>(&p["dilation"])?, groups),
+            }
+        }
+        "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" => {
+            let (a, w) = (tensor(xs, 0)?, tensor(xs, 1)?);
+            let groups = int_param(p, "groups")? as i32;
+            macro_rules! opts {
+                ($n:literal) => {
+                    mx::ConvTransposeOptions::<$n> {
+                        stride: spatial::<$n>(&p["stride"])?,
+                        padding: spatial::<$n>(&p["padding"])?,
+                        dilation: spatial::<$n>(&p["dilation"])?,
+                        output_padding: spatial::<$n>(&p["output_padding"])?,
+                        groups,
+                    }
+                };
+            }
+            match op {
+                "conv_transpose1d" => mx::conv_transpose1d(a, w, &opts!(1)),
+                "conv_transpose2d" => mx::conv_transpose2d(a, w, &opts!(2)),
+                _ => mx::conv_transpose3d(a, w, &opts!(3)),
+            }
+        }
+        "conv_general" => {
+            let list = |k: &str| -> Step<Vec<i32>> {
+                match p[k].as_i64() {
+                    Some(v) => Ok(vec![v as i32]),
+                    None => i32_list(&p[k]),
+                }
+            };
+            let lo = list("padding")?;
+            let hi = if p["padding_hi"].is_null() { lo.clone() } else { list("padding_hi")? };
+            let opts = mx::ConvGeneralOptions {
+                stride: list("stride")?,
+                padding_lo: lo,
+                padding_hi: hi,
+                kernel_dilation: list("kernel_dilation")?,
+                input_dilation: list("input_dilation")?,
+                groups: int_param(p, "groups")? as i32,
+                flip: p["flip"].as_bool().unwrap_or(false),
+            };
+            mx::conv_general(tensor(xs, 0)?, tensor(xs, 1)?, &opts)
+        }
+        "convolve" => mx::convolve(tensor(xs, 0)?, tensor(xs, 1)?, p["mode"].as_str().unwrap_or("")),
         // elemops (issue #3): math, bitwise, random, dtype utilities, windows
         _ => return crate::elemops::dispatch(op, p, xs),
     };
     Ok(r.map(|t| vec![t]))
+}
+
+/// Optional tensor inputs after position `start`: `params[name]` says whether each is present.
+fn optional_inputs<'a>(p: &Value, xs: &'a [Input], names: &[&str], start: usize) -> Step<Vec<Option<&'a Tensor>>> {
+    let mut i = start;
+    let mut out = vec![];
+    for n in names {
+        if p[*n].as_bool().unwrap_or(false) {
+            out.push(Some(tensor(xs, i)?));
+            i += 1;
+        } else {
+            out.push(None);
+        }
+    }
+    Ok(out)
+}
+
+/// An int (every axis) or a list of N ints.
+fn spatial<const N: usize>(v: &Value) -> Step<mx::Spatial<N>> {
+    if let Some(i) = v.as_i64() {
+        return Ok((i as i32).into());
+    }
+    let l = i32_list(v)?;
+    match <[i32; N]>::try_from(l) {
+        Ok(a) => Ok(a.into()),
+        // MLX rejects a list of the wrong length; our fixed-size type cannot express it.
+        Err(l) => Err(Outcome::TypeRejected(format!("{} values for {N} spatial axes", l.len()))),
+    }
 }
 
 pub fn execute(case: &Value, tensors: &HashMap<String, Stored>) -> Outcome {
