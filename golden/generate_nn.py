@@ -235,6 +235,16 @@ def layers():
         enc.eval()
         cm = nn.MultiHeadAttention.create_additive_causal_mask(5)
         fam.add("TransformerEncoder", {"layers": 2, "dims": 8, "heads": 2, "mlp": 16, "norm_first": nf}, [xq], enc(xq, cm), w)
+    case("Conv1d", {"in": 4, "out": 6, "k": [3], "stride": [1], "padding": [1], "dilation": [1], "groups": 1},
+         nn.Conv1d(4, 6, 3, padding=1), [f32(2, 7, 4)])
+    case("Conv2d", {"in": 4, "out": 6, "k": [3, 2], "stride": [2, 1], "padding": [1, 0], "dilation": [1, 2], "groups": 2},
+         nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2), [f32(2, 7, 6, 4)])
+    case("Conv3d", {"in": 2, "out": 3, "k": [2, 2, 2], "stride": [1, 1, 1], "padding": [0, 0, 0], "dilation": [1, 1, 1], "groups": 1},
+         nn.Conv3d(2, 3, 2), [f32(1, 3, 4, 3, 2)])
+    case("ConvTranspose1d", {"in": 4, "out": 3, "k": [3], "stride": [2], "padding": [1], "dilation": [1], "output_padding": [1]},
+         nn.ConvTranspose1d(4, 3, 3, stride=2, padding=1, output_padding=1), [f32(2, 5, 4)])
+    case("ConvTranspose2d", {"in": 3, "out": 2, "k": [2, 3], "stride": [2, 1], "padding": [0, 1], "dilation": [1, 1], "output_padding": [0, 0]},
+         nn.ConvTranspose2d(3, 2, (2, 3), stride=(2, 1), padding=(0, 1)), [f32(1, 4, 5, 3)])
     xu = f32(2, 3, 2, 4)
     fam.add("Upsample", {"scale": [2, 3]}, [xu], nn.Upsample(scale_factor=(2, 3), mode="nearest")(xu))
     xu1 = f32(2, 5, 3)

@@ -29,6 +29,7 @@ pub mod module;
 
 pub use activations::*;
 pub use layers::attention::{MultiHeadAttention, SinusoidalPositionalEncoding};
+pub use layers::conv::{Conv, Conv1d, Conv2d, Conv3d, ConvTranspose, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d};
 pub use layers::dropout::{Dropout, Dropout2d, Dropout3d};
 pub use layers::linear::{Bilinear, Embedding, Identity, Linear, Sequential};
 pub use layers::norm::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm};

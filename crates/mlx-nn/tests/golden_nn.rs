@@ -122,6 +122,10 @@ fn layer(c: &Case, x: &[Tensor], w: &mlx_nn::Tree) -> Result<Vec<(String, Tensor
     let u = |k: &str| p[k].as_u64().unwrap_or_else(|| panic!("param {k}")) as usize;
     let b = |k: &str| p[k].as_bool().unwrap_or_else(|| panic!("param {k}"));
     let one = |t: Result<Tensor>| t.map(|t| vec![("out".to_string(), t)]);
+    let v = |k: &str| -> Vec<i32> { p[k].as_array().unwrap_or_else(|| panic!("param {k}")).iter().map(|x| x.as_i64().unwrap() as i32).collect() };
+    let a1 = |x: &Vec<i32>| [x[0]];
+    let a2 = |x: &Vec<i32>| [x[0], x[1]];
+    let us2 = |x: &Vec<i32>| [x[0] as usize, x[1] as usize];
     match c.op.as_str() {
         "Linear" => one(with_weights(nn::Linear::new(u("in"), u("out"), b("bias"))?, w).forward(&x[0])),
         "Bilinear" => one(with_weights(nn::Bilinear::new(u("in1"), u("in2"), u("out"), b("bias"))?, w).forward(&x[0], &x[1])),
@@ -182,6 +186,11 @@ fn layer(c: &Case, x: &[Tensor], w: &mlx_nn::Tree) -> Result<Vec<(String, Tensor
             let mask = fast::AttentionMask::Array(nn::MultiHeadAttention::create_additive_causal_mask(x[0].shape()[1], Dtype::Float32)?);
             one(m.forward_mask(&x[0], &mask))
         }
+        "Conv1d" => one(with_weights(nn::Conv1d::new(u("in"), u("out"), [v("k")[0] as usize], a1(&v("stride")), a1(&v("padding")), a1(&v("dilation")), u("groups"), true)?, w).forward(&x[0])),
+        "Conv2d" => one(with_weights(nn::Conv2d::new(u("in"), u("out"), us2(&v("k")), a2(&v("stride")), a2(&v("padding")), a2(&v("dilation")), u("groups"), true)?, w).forward(&x[0])),
+        "Conv3d" => one(with_weights(nn::Conv3d::new(u("in"), u("out"), [2, 2, 2], [1; 3], [0; 3], [1; 3], u("groups"), true)?, w).forward(&x[0])),
+        "ConvTranspose1d" => one(with_weights(nn::ConvTranspose1d::new(u("in"), u("out"), [v("k")[0] as usize], a1(&v("stride")), a1(&v("padding")), a1(&v("dilation")), a1(&v("output_padding")), true)?, w).forward(&x[0])),
+        "ConvTranspose2d" => one(with_weights(nn::ConvTranspose2d::new(u("in"), u("out"), us2(&v("k")), a2(&v("stride")), a2(&v("padding")), a2(&v("dilation")), a2(&v("output_padding")), true)?, w).forward(&x[0])),
         "Upsample" => {
             let sc: Vec<usize> = p["scale"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
             one(nn::Upsample::new(&sc)?.forward(&x[0]))

@@ -2,6 +2,7 @@
 //! created with MLX's shapes and default initializations (see [`crate::init`]).
 
 pub mod attention;
+pub mod conv;
 pub mod dropout;
 pub mod linear;
 pub mod norm;

@@ -2,6 +2,9 @@
 //! `U(-1/sqrt(hidden), 1/sqrt(hidden))` and equations). Inputs are `(..., L, input_size)`;
 //! outputs stack the hidden state of every step on axis -2.
 
+// MLX's parameter names (Wxh, Whh, Wx, Wh) are kept so weight files load unchanged.
+#![allow(non_snake_case)]
+
 use mlx_core::{self as mx, Dtype, Result, Tensor};
 
 use crate::init;
@@ -44,9 +47,7 @@ fn last_split(x: &Tensor, parts: usize) -> Result<Vec<Tensor>> {
 #[derive(Debug, Clone)]
 pub struct Rnn {
     pub state: ModuleState,
-    #[allow(non_snake_case)]
     pub Wxh: Tensor,
-    #[allow(non_snake_case)]
     pub Whh: Tensor,
     pub bias: Option<Tensor>,
 }
@@ -93,9 +94,7 @@ impl UnaryModule for Rnn {
 #[derive(Debug, Clone)]
 pub struct Gru {
     pub state: ModuleState,
-    #[allow(non_snake_case)]
     pub Wx: Tensor,
-    #[allow(non_snake_case)]
     pub Wh: Tensor,
     pub b: Option<Tensor>,
     pub bhn: Option<Tensor>,
@@ -169,9 +168,7 @@ impl UnaryModule for Gru {
 #[derive(Debug, Clone)]
 pub struct Lstm {
     pub state: ModuleState,
-    #[allow(non_snake_case)]
     pub Wx: Tensor,
-    #[allow(non_snake_case)]
     pub Wh: Tensor,
     pub bias: Option<Tensor>,
 }
