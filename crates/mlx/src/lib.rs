@@ -14,7 +14,8 @@
 //! `import mlx.core as mx`); `mlx::transforms` the function transforms (MLX's `mx.grad`,
 //! `mx.value_and_grad`, `mx.vjp`, `mx.jvp`, `mx.vmap`, `mx.custom_function`, `mx.checkpoint`);
 //! `mlx::io` reads and writes safetensors, npy/npz and gguf (`mlx::io::load`,
-//! `mlx::io::save_arrays`); `mlx::prelude` brings the handle types and common functions.
+//! `mlx::io::save_arrays`); `mlx::nn` modules, layers and losses (MLX's `mlx.nn`);
+//! `mlx::optim` optimizers and schedules (`mlx.optimizers`); `mlx::prelude` brings the handle types and common functions.
 //!
 //! ```
 //! use mlx::core as mx;
@@ -28,6 +29,8 @@
 pub use mlx_autograd as transforms;
 pub use mlx_core as core;
 pub use mlx_io as io;
+pub use mlx_nn as nn;
+pub use mlx_optim as optim;
 
 /// The types and functions most programs use.
 pub mod prelude {
