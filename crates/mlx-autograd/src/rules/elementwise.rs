@@ -189,6 +189,11 @@ pub(super) fn binary_vjp(
     }
 }
 
+/// A zero tangent of `y`'s shape in the tangents' dtype (float32 when both are symbolic zeros).
+fn zero_tangent(y: &Tensor, ta: &Option<Tensor>, tb: &Option<Tensor>) -> Result<Tensor> {
+    zeros(y.shape(), ta.as_ref().or(tb.as_ref()).map_or(Dtype::Float32, |t| t.dtype()))
+}
+
 /// `ta + tb` where either may be a symbolic zero.
 fn sum_opt(ta: Option<Tensor>, tb: Option<Tensor>) -> Result<Option<Tensor>> {
     Ok(match (ta, tb) {
@@ -237,7 +242,7 @@ pub(super) fn binary_jvp(
             };
             match sum_opt(term(ta, pa)?, term(tb, pb)?)? {
                 Some(t) => Some(t),
-                None => Some(zeros(y.shape(), ta.as_ref().or(tb.as_ref()).map_or(Dtype::Float32, |t| t.dtype()))?),
+                None => Some(zero_tangent(y, ta, tb)?),
             }
         }
         // Comparisons and integer-valued ops: zeros of the tangent's dtype, as MLX.
@@ -253,8 +258,7 @@ pub(super) fn binary_jvp(
         | BinaryOp::BitwiseXor
         | BinaryOp::LeftShift
         | BinaryOp::RightShift => {
-            let d = ta.as_ref().or(tb.as_ref()).map_or(mlx_core::Dtype::Float32, |t| t.dtype());
-            Some(zeros(y.shape(), d)?)
+            Some(zero_tangent(y, ta, tb)?)
         }
     };
     Ok(vec![out])
