@@ -41,7 +41,7 @@ pub mod gguf;
 pub mod npy;
 pub mod npz;
 pub mod safetensors;
-mod zip;
+pub mod zip;
 
 use std::collections::BTreeMap;
 use std::path::Path;

