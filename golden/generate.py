@@ -1153,6 +1153,43 @@ def fam_math_unary():
     return f
 
 
+@own_rng("complex_special")
+def fam_complex_special():
+    """complex64 unary math on branch cuts (real axis beyond +-1 with +0 and -0 imaginary parts,
+    the imaginary axis), signed zeros, infinities and NaNs: MLX follows C99 (std::complex over
+    glibc's casin, ctanh, ...)."""
+    f = Family("complex_special")
+    res = [-2.0, -1.125, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 1.125, 2.0]
+    ims = [-0.0, 0.0, -1.5, 1.5]
+    grid = [complex(r, i) for r in res for i in ims]
+    grid += [complex(0.0, v) for v in (-2.0, -1.125, 1.125, 2.0)] + [complex(-0.0, v) for v in (-2.0, 2.0)]
+    big = [complex(INF, 0.0), complex(-INF, 0.0), complex(INF, -0.0), complex(INF, 1.0), complex(-INF, 1.0),
+           complex(INF, -1.0), complex(0.0, INF), complex(1.0, INF), complex(1.0, -INF), complex(-1.0, INF),
+           complex(INF, INF), complex(-INF, INF), complex(INF, NAN), complex(NAN, INF), complex(NAN, 0.0),
+           complex(0.0, NAN), complex(1.0, NAN), complex(NAN, NAN), complex(100.0, 0.5), complex(-100.0, 0.5),
+           complex(0.5, 100.0), complex(50.0, 50.0), complex(1e30, 1e30), complex(1e-30, -1e-30)]
+    ops = ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh",
+           "arccosh", "arctanh", "exp", "log", "sqrt", "log1p", "log2", "log10", "abs", "sign",
+           "square", "reciprocal", "rsqrt", "expm1"]
+    # every pair of parts from a set of special values: Annex G's whole table
+    parts = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.125, -1.125, 2.0, -2.0, INF, -INF, NAN, 1e30, -1e30,
+             100.0, -100.0, 1e-30, -1e-30, 50.0, 3.0]
+    table = [complex(r, i) for r in parts for i in parts]
+    for op in ops:
+        f.add(op, {}, [mx.array(np.array(grid, dtype=np.complex64))])
+        f.add(op, {}, [mx.array(np.array(big, dtype=np.complex64))])
+        f.add(op, {}, [mx.array(np.array(table, dtype=np.complex64)).reshape(21, 21)])
+    # prod over a size-1 axis copies (no 1 * z); longer products multiply like `multiply`
+    f.add("prod", {"axes": [1], "keepdims": False},
+          [mx.array(np.array(big + [1 + 0j] * 2, dtype=np.complex64)).reshape(13, 2)])
+    f.add("prod", {"axes": [0], "keepdims": True},
+          [mx.array(np.array(big + [1 + 0j] * 2, dtype=np.complex64)).reshape(1, 26)])
+    for op in ("divide", "multiply"):
+        f.add(op, {}, [mx.array(np.array(table, dtype=np.complex64)).reshape(21, 21, 1),
+                       mx.array(np.array(parts[:13], dtype=np.complex64) * (1 + 1j))])
+    return f
+
+
 @own_rng("math_binary")
 def fam_math_binary():
     f = Family("math_binary")
@@ -1377,7 +1414,7 @@ def fam_dtype_utils():
 FAMILIES = [fam_dtypes, fam_creation, fam_unary, fam_binary, fam_where_astype, fam_reduce,
             fam_argreduce, fam_matmul, fam_shape, fam_concatenate, fam_composite]
 # elemops (issue #3)
-FAMILIES += [fam_math_unary, fam_math_binary, fam_random, fam_dtype_utils]
+FAMILIES += [fam_math_unary, fam_math_binary, fam_random, fam_dtype_utils, fam_complex_special]
 class own_stream:
     """Gives a family its own random stream, so adding it leaves other families' bytes alone."""
 

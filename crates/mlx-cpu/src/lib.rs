@@ -2,6 +2,7 @@
 //! for every dtype MLX allows it on; view primitives never reach a backend (the scheduler turns
 //! them into layout changes).
 
+mod complex;
 mod conv;
 mod copy;
 mod elementwise;

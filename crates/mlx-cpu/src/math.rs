@@ -178,38 +178,17 @@ macro_rules! half_math_all {
 }
 half_math_all!(f16, bf16);
 
-/// complex64 versions of the unary ops MLX defines on complex numbers.
+/// complex64 versions of the unary ops MLX defines on complex numbers (the transcendental ones
+/// live in `crate::complex`, with C99's branch cuts and special values).
 pub fn complex_unary_fn(op: UnaryOp) -> Option<fn(C64) -> C64> {
     use UnaryOp::*;
     Some(match op {
-        Sin => |z: C64| z.sin(),
-        Cos => |z: C64| z.cos(),
-        Tan => |z: C64| z.tan(),
-        ArcSin => |z: C64| z.asin(),
-        ArcCos => |z: C64| z.acos(),
-        ArcTan => |z: C64| z.atan(),
-        Sinh => |z: C64| z.sinh(),
-        Cosh => |z: C64| z.cosh(),
-        Tanh => |z: C64| z.tanh(),
-        ArcSinh => |z: C64| z.asinh(),
-        ArcCosh => |z: C64| z.acosh(),
-        ArcTanh => |z: C64| z.atanh(),
-        Log1p => |z: C64| (z + C64::new(1.0, 0.0)).ln(),
         Log2 => |z: C64| z.ln() / std::f32::consts::LN_2,
         Log10 => |z: C64| z.ln() / std::f32::consts::LN_10,
         Round => |z: C64| C64::new(z.re.round_ties_even(), z.im.round_ties_even()),
-        // MLX: z / |z|, and 0 at 0
-        Sign => |z: C64| {
-            let n = z.norm();
-            if n == 0.0 {
-                C64::new(0.0, 0.0)
-            } else {
-                z / n
-            }
-        },
+        Sign => crate::complex::sign,
         Conjugate => |z: C64| z.conj(),
-        Abs | Negative | Exp | Log | Sqrt | Sigmoid | Erf | ErfInv | Expm1 | Floor | Ceil | Real | Imag | LogicalNot
-        | BitwiseInvert => return None,
+        _ => return crate::complex::unary(op),
     })
 }
 

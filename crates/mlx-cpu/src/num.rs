@@ -308,7 +308,7 @@ impl Num for C64 {
         self - o
     }
     fn mul(self, o: Self) -> Self {
-        self * o
+        crate::complex::mul(self, o)
     }
     fn lt(self, o: Self) -> bool {
         self.re < o.re || (self.re == o.re && self.im < o.im)
@@ -324,42 +324,18 @@ impl Num for C64 {
     }
 }
 
-/// Complex division by Smith's algorithm, as C++ `std::complex` (which MLX uses) divides: it
-/// scales by the larger part of the divisor, so `1 / (inf + 0i)` is `0` (the textbook formula
-/// of `num_complex` gives `NaN`) and large parts do not overflow. Found by the ffi
-/// differential test.
-fn complex_div(a: C64, b: C64) -> C64 {
-    // In f64, so no intermediate of f32 parts can overflow.
-    let (ar, ai, br, bi) = (a.re as f64, a.im as f64, b.re as f64, b.im as f64);
-    let c = |re: f64, im: f64| C64::new(re as f32, im as f32);
-    if br.abs() >= bi.abs() {
-        if br == 0.0 && bi == 0.0 {
-            return a / b;
-        }
-        let r = bi / br;
-        let r = if r.is_nan() { 0.0 } else { r };
-        let den = br + bi * r;
-        c((ar + ai * r) / den, (ai - ar * r) / den)
-    } else {
-        let r = br / bi;
-        let r = if r.is_nan() { 0.0 } else { r };
-        let den = br * r + bi;
-        c((ar * r + ai) / den, (ai * r - ar) / den)
-    }
-}
-
 impl Inexact for C64 {
     fn div(self, o: Self) -> Self {
-        complex_div(self, o)
+        crate::complex::div(self, o)
     }
     fn exp(self) -> Self {
-        num_complex::Complex::exp(self)
+        crate::complex::exp(self)
     }
     fn log(self) -> Self {
         self.ln()
     }
     fn sqrt(self) -> Self {
-        num_complex::Complex::sqrt(self)
+        crate::complex::sqrt(self)
     }
 }
 
@@ -377,23 +353,4 @@ macro_rules! dispatch_inexact {
             _ => $else,
         }
     }};
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn complex_division_is_smiths() {
-        let q = complex_div(C64::new(1.0, 2.0), C64::new(f32::INFINITY, 0.0));
-        assert_eq!((q.re, q.im), (0.0, 0.0));
-        let q = complex_div(C64::new(1.0, 2.0), C64::new(3.0, -4.0));
-        assert!((q.re - -0.2).abs() < 1e-7 && (q.im - 0.4).abs() < 1e-7);
-        let q = complex_div(C64::new(1.0, 1.0), C64::new(0.0, 2.0));
-        assert_eq!((q.re, q.im), (0.5, -0.5));
-        // Parts near f32::MAX do not overflow.
-        let big = C64::new(3e38, 3e38);
-        let q = complex_div(big, big);
-        assert!((q.re - 1.0).abs() < 1e-6 && q.im.abs() < 1e-6);
-    }
 }

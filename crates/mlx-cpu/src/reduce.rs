@@ -128,6 +128,11 @@ fn fold<T: Num, A: Copy + Send + Sync>(
 fn reduce_typed<T: Num>(op: ReduceOp, x: &ArrayData, axes: &[usize], shape: &[usize]) -> ArrayData {
     match op {
         ReduceOp::Sum => fold::<T, T>(x, axes, shape, T::zero(), Num::add, Num::add, |a| a),
+        // A reduction over size-1 axes copies its element, as MLX's does: `1 * z` is not `z`
+        // for a complex z with a NaN part (`1 * (0.5 + NaN i)` is `NaN + NaN i`).
+        ReduceOp::Prod if axes.iter().all(|&a| x.shape()[a] == 1) => {
+            fold::<T, T>(x, axes, shape, T::one(), |_, v| v, |_, v| v, |a| a)
+        }
         ReduceOp::Prod => fold::<T, T>(x, axes, shape, T::one(), Num::mul, Num::mul, |a| a),
         ReduceOp::Max => fold::<T, T>(x, axes, shape, T::lowest(), Num::max, Num::max, |a| a),
         ReduceOp::Min => fold::<T, T>(x, axes, shape, T::highest(), Num::min, Num::min, |a| a),

@@ -101,17 +101,7 @@ pub fn compare(want: &[Val], got: &[Val], dtype: Dtype, skip: Option<&[bool]>) -
             {
                 true
             }
-            (Val::F(ar, ai), Val::F(br, bi)) => {
-                // Complex values with a non-finite part only have to agree on being non-finite:
-                // which parts become inf or NaN differs between C++ `std::complex` and
-                // `num_complex` (C Annex G), see DIFFERENCES.md.
-                let finite = |re: &f64, im: &f64| re.is_finite() && im.is_finite();
-                if dtype == Dtype::Complex64 && (!finite(ar, ai) || !finite(br, bi)) {
-                    finite(ar, ai) == finite(br, bi)
-                } else {
-                    close(*br, *ar, rtol, atol) && close(*bi, *ai, rtol, atol)
-                }
-            }
+            (Val::F(ar, ai), Val::F(br, bi)) => close(*br, *ar, rtol, atol) && close(*bi, *ai, rtol, atol),
             _ => false,
         };
         if !ok {
