@@ -6,3 +6,7 @@
 //! into a cache directory and unpacks the model files once.
 
 pub mod hub;
+pub mod bpe;
+pub mod generate;
+pub mod llama;
+pub mod sampling;
