@@ -224,6 +224,7 @@ fn call(name: &str, a: &[Tensor]) -> Result<Vec<Tensor>> {
         "cumprod_v" => one(mx::cumprod(&a[0], -1, false, true)),
         "cummax_v" => one(mx::cummax(&a[0], 0, false, true)),
         "lcse_v" => one(mx::logcumsumexp(&a[0], -1, true, true)),
+        "lcse_sq" => one(sum(&sq(&mx::logcumsumexp(&a[0], 1, false, true)?)?)),
         // compile
         "gelu" => {
             let x = &a[0];

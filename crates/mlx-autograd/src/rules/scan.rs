@@ -13,13 +13,14 @@
 //!   order) element that equals the running extremum: for `[1, 3, 3, 2]` the tie at 3 routes
 //!   outputs 2 and 3 to element 2. (Reverse scans: the nearest such element at or after `i`.)
 //! - logcumsumexp: `dy_i/dx_j = exp(x_j - y_i)` for `j <= i`, computed in log space with the
-//!   cotangent split into its positive and negative parts, so no `exp` overflows.
+//!   cotangent split into its positive and negative parts, so no `exp` overflows (and no `-inf`
+//!   enters, so the rule is itself differentiable).
 //!
 //! MLX raises for the JVPs of these scans; ours are the transposes of the VJPs above (see
 //! DIFFERENCES.md).
 
 use mlx_core::{
-    add, astype, concatenate, divide, equal, exp, log, logical_and, maximum, multiply, negative, not_equal, r#where,
+    add, astype, concatenate, divide, equal, exp, log, logical_and, multiply, negative, not_equal, r#where,
     subtract, zeros, Dtype, Primitive, Result, ScanOp, ScatterMode, Tensor,
 };
 
@@ -72,9 +73,16 @@ fn source_index(axis: usize, reverse: bool, x: &Tensor, y: &Tensor) -> Result<Te
     }
 }
 
-/// `(g+, g-)` with `g = g+ - g-`, both non-negative, as logs (`-inf` for zero).
+/// `(log g+, log g-)` with `g = g+ - g-`, both parts non-negative. A zero part gets a large
+/// finite negative log instead of `-inf`: its `exp` is still exactly zero, but no `-inf - -inf`
+/// or `log'(0) * 0` appears, so the rule can itself be differentiated (grad of grad).
 fn log_parts(g: &Tensor) -> Result<(Tensor, Tensor)> {
-    Ok((log(&maximum(g, 0.0)?)?, log(&maximum(&negative(g)?, 0.0)?)?))
+    let tiny = if g.dtype() == Dtype::Float16 { -3.0e4 } else { -1.0e30 };
+    let part = |p: Tensor| -> Result<Tensor> {
+        let pos = mlx_core::greater(&p, 0.0)?;
+        r#where(&pos, &log(&r#where(&pos, &p, 1.0)?)?, tiny)
+    };
+    Ok((part(g.clone())?, part(negative(g)?)?))
 }
 
 /// VJP of an inclusive scan with output `y` (`op` not `Sum`).
