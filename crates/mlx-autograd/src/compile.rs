@@ -12,6 +12,7 @@
 //!    parameters, same inputs) is replaced by it; folded constants with equal bytes are merged
 //!    first, so `x * 2 + x * 2` computes `x * 2` once;
 //! 3. dead-code elimination: steps no output depends on are dropped.
+//!
 //! Later calls with that signature rebuild the tape's nodes on the new inputs (`apply` per
 //! step): the result is an ordinary lazy graph, so every transform composes with it
 //! (`grad(compile(f))`, `compile(grad(f))`, `vmap(compile(f))`).

@@ -59,7 +59,7 @@ fn eval_graph(ops: &[Op], xs: &[Tensor]) -> Result<Vec<Tensor>> {
                     0 => mx::add(a, c)?,
                     1 => mx::multiply(a, c)?,
                     // a scalar subexpression to fold: (c + 1) * 2
-                    _ => mx::multiply(a, &mx::multiply(&mx::add(&Tensor::scalar(c as f32), 1.0)?, 2.0)?)?,
+                    _ => mx::multiply(a, &mx::multiply(&mx::add(Tensor::scalar(c as f32), 1.0)?, 2.0)?)?,
                 }
             }
         };
@@ -121,7 +121,7 @@ fn traces_once_per_signature() {
     let f = c.function();
     let a = t(&[0.0, 1.0], &[2]);
     let b = t(&[2.0, 3.0], &[2]);
-    assert_eq!(f(&[a.clone()]).unwrap()[0].to_vec::<f32>().unwrap()[0], 1.0);
+    assert_eq!(f(std::slice::from_ref(&a)).unwrap()[0].to_vec::<f32>().unwrap()[0], 1.0);
     assert!((f(&[b]).unwrap()[0].to_vec::<f32>().unwrap()[1] - 3f32.exp()).abs() < 1e-5);
     assert_eq!(calls.load(Ordering::SeqCst), 1, "a hit does not run the function");
     assert_eq!((c.trace_count(), c.cache_hits()), (1, 1));
@@ -162,7 +162,7 @@ fn simplification_folds_merges_and_drops() {
             let x = &a[0];
             let two_a = mx::multiply(x, 2.0)?;
             let two_b = mx::multiply(x, 2.0)?;
-            let k = mx::multiply(&mx::add(&Tensor::scalar(1.0f32), 2.0)?, 3.0)?;
+            let k = mx::multiply(&mx::add(Tensor::scalar(1.0f32), 2.0)?, 3.0)?;
             let _unused = mx::exp(&two_b)?;
             Ok(vec![mx::add(&mx::add(&two_a, &two_b)?, &k)?])
         },
@@ -170,7 +170,7 @@ fn simplification_folds_merges_and_drops() {
     ));
     let f = c.function();
     let x = t(&[1.0, -2.0, 0.5], &[3]);
-    let y = f(&[x.clone()]).unwrap()[0].to_vec::<f32>().unwrap();
+    let y = f(std::slice::from_ref(&x)).unwrap()[0].to_vec::<f32>().unwrap();
     assert_eq!(y, vec![13.0, 1.0, 11.0]);
     let s = c.stats(&[x]).unwrap();
     assert!(s.folded >= 3, "{s:?}");
@@ -193,7 +193,7 @@ fn captured_tensors_are_constants() {
         Ok(vec![mx::add(&mx::multiply(&a[0], &w2)?, &lazy2)?])
     });
     let x = t(&[1.0, 1.0, 1.0], &[3]);
-    assert_eq!(f(&[x.clone()]).unwrap()[0].to_vec::<f32>().unwrap(), vec![11.0, 22.0, 33.0]);
+    assert_eq!(f(std::slice::from_ref(&x)).unwrap()[0].to_vec::<f32>().unwrap(), vec![11.0, 22.0, 33.0]);
     assert_eq!(f(&[mx::multiply(&x, 2.0).unwrap()]).unwrap()[0].to_vec::<f32>().unwrap(), vec![12.0, 24.0, 36.0]);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(lazy.to_vec::<f32>().unwrap(), vec![10.0, 20.0, 30.0]);
@@ -257,7 +257,7 @@ fn gelu(a: &[Tensor]) -> Result<Vec<Tensor>> {
 #[test]
 fn composes_with_grad_and_vmap() {
     let x = t(&[-1.5, -0.2, 0.0, 0.7, 2.0, 3.0], &[2, 3]);
-    let want = tf::grad(gelu, &[0])(&[x.clone()]).unwrap().remove(0);
+    let want = tf::grad(gelu, &[0])(std::slice::from_ref(&x)).unwrap().remove(0);
     let compiled_grad = tf::compile(tf::grad(gelu, &[0]));
     let grad_compiled = tf::grad(tf::compile(gelu), &[0]);
     let close = |a: Vec<f64>, b: Vec<f64>| {
@@ -267,17 +267,17 @@ fn composes_with_grad_and_vmap() {
         }
     };
     for _ in 0..2 {
-        close(vals(&compiled_grad(&[x.clone()]).unwrap()[0]), vals(&want));
-        close(vals(&grad_compiled(&[x.clone()]).unwrap()[0]), vals(&want));
+        close(vals(&compiled_grad(std::slice::from_ref(&x)).unwrap()[0]), vals(&want));
+        close(vals(&grad_compiled(std::slice::from_ref(&x)).unwrap()[0]), vals(&want));
     }
     // vmap of a compiled per-row function, and grad of grad through compile.
-    let rows = tf::vmap(tf::compile(gelu), &[Some(0)], &[0])(&[x.clone()]).unwrap().remove(0);
+    let rows = tf::vmap(tf::compile(gelu), &[Some(0)], &[0])(std::slice::from_ref(&x)).unwrap().remove(0);
     let r0 = gelu(&[mx::slice(&x, &[0, 0], &[1, 3], &[1, 1]).unwrap()]).unwrap().remove(0);
     assert_eq!(rows.shape(), &[2]);
     assert!((vals(&rows)[0] - vals(&r0)[0]).abs() < 1e-6);
     let g2 = tf::grad(move |a: &[Tensor]| Ok(vec![mx::sum(&tf::grad(tf::compile(gelu), &[0])(a)?[0], Axes::All, false)?]), &[0]);
     let want2 = tf::grad(move |a: &[Tensor]| Ok(vec![mx::sum(&tf::grad(gelu, &[0])(a)?[0], Axes::All, false)?]), &[0]);
-    close(vals(&g2(&[x.clone()]).unwrap()[0]), vals(&want2(&[x]).unwrap()[0]));
+    close(vals(&g2(std::slice::from_ref(&x)).unwrap()[0]), vals(&want2(&[x]).unwrap()[0]));
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn training_loop_step_compiles_once() {
     let mut w = t(&[0.0], &[1]);
     for _ in 0..200 {
         let g = step(&[w.clone(), x.clone(), y.clone()]).unwrap().remove(0);
-        w = mx::subtract(&w, &mx::multiply(&g, 0.02).unwrap()).unwrap();
+        w = mx::subtract(&w, mx::multiply(&g, 0.02).unwrap()).unwrap();
         w.eval().unwrap();
     }
     assert!((w.item::<f32>().unwrap() - 2.0).abs() < 1e-3);

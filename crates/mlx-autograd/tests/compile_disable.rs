@@ -23,12 +23,12 @@ fn disable_runs_the_function_each_call() {
     tf::disable_compile();
     assert!(!tf::is_compile_enabled());
     for _ in 0..3 {
-        assert_eq!(f(&[x.clone()]).unwrap()[0].to_vec::<f32>().unwrap()[0], 1.0);
+        assert_eq!(f(std::slice::from_ref(&x)).unwrap()[0].to_vec::<f32>().unwrap()[0], 1.0);
     }
     assert_eq!((calls.load(Ordering::SeqCst), c.trace_count(), c.cache_len()), (3, 0, 0));
     tf::enable_compile();
     for _ in 0..3 {
-        f(&[x.clone()]).unwrap();
+        f(std::slice::from_ref(&x)).unwrap();
     }
     assert_eq!((calls.load(Ordering::SeqCst), c.trace_count(), c.cache_hits()), (4, 1, 2));
 }

@@ -13,7 +13,7 @@ fn compiled_training_loop_runs_in_flat_memory() {
     let xs: Vec<f32> = (0..96).map(|i| ((i * 37 % 19) as f32 / 9.0) - 1.0).collect();
     let x = Tensor::from_slice(&xs, &[32, 3]).unwrap();
     let w_true = Tensor::from_slice(&[1.0f32, -2.0, 0.5], &[3, 1]).unwrap();
-    let y = mx::add(&mx::matmul(&x, &w_true).unwrap(), 0.25).unwrap();
+    let y = mx::add(mx::matmul(&x, &w_true).unwrap(), 0.25).unwrap();
     y.eval().unwrap();
     let traces = Arc::new(AtomicUsize::new(0));
     let k = traces.clone();
@@ -35,8 +35,8 @@ fn compiled_training_loop_runs_in_flat_memory() {
     for i in 0..10_000 {
         let mut out = step(&[w.clone(), b.clone(), x.clone(), y.clone()]).unwrap();
         let (l, gw, gb) = (out.remove(0), out.remove(0), out.remove(0));
-        w = mx::subtract(&w, &mx::multiply(&gw, 0.1f32).unwrap()).unwrap();
-        b = mx::subtract(&b, &mx::multiply(&gb, 0.1f32).unwrap()).unwrap();
+        w = mx::subtract(&w, mx::multiply(&gw, 0.1f32).unwrap()).unwrap();
+        b = mx::subtract(&b, mx::multiply(&gb, 0.1f32).unwrap()).unwrap();
         mx::eval(&[&w, &b, &l]).unwrap();
         last = l;
         if i % 1000 == 999 {

@@ -25,7 +25,7 @@ fn weighted_grad(scan: impl Fn(&Tensor) -> Result<Tensor> + 'static, x: &Tensor)
     let n = x.size();
     let w = mx::arange(1, n as i64 + 1, 1, Dtype::Float64).unwrap();
     let f = move |a: &[Tensor]| Ok(vec![mx::sum(&mx::multiply(&scan(&a[0])?, &w)?, Axes::All, false)?]);
-    vals(&tf::grad(f, &[0])(&[x.clone()]).unwrap()[0])
+    vals(&tf::grad(f, &[0])(std::slice::from_ref(x)).unwrap()[0])
 }
 
 #[test]
@@ -51,11 +51,11 @@ fn cumprod_zeros() {
     for j in 0..5 {
         let mut u = vec![0.0; 5];
         u[j] = 1.0;
-        let (_, ju) = tf::jvp(f, &[x.clone()], &[t(&u, &[5])]).unwrap();
+        let (_, ju) = tf::jvp(f, std::slice::from_ref(&x), &[t(&u, &[5])]).unwrap();
         for i in 0..5 {
             let mut v = vec![0.0; 5];
             v[i] = 1.0;
-            let (_, vj) = tf::vjp(f, &[x.clone()], &[t(&v, &[5])]).unwrap();
+            let (_, vj) = tf::vjp(f, std::slice::from_ref(&x), &[t(&v, &[5])]).unwrap();
             assert_eq!(vals(&ju[0])[i], vals(&vj[0])[j], "d y_{i} / d x_{j}");
         }
     }
@@ -65,11 +65,11 @@ fn cumprod_zeros() {
 fn view_is_not_differentiable() {
     let x = t(&[1.0, 2.0], &[2]);
     let f = |a: &[Tensor]| Ok(vec![mx::sum(&mx::astype(&mx::view(&a[0], Dtype::Int64)?, Dtype::Float64)?, Axes::All, false)?]);
-    let e = tf::grad(f, &[0])(&[x.clone()]).unwrap_err().to_string();
+    let e = tf::grad(f, &[0])(std::slice::from_ref(&x)).unwrap_err().to_string();
     assert!(e.starts_with("[view]") && e.contains("not implemented for View int64"), "{e}");
     // vmap works: each row's bytes reinterpreted.
     let rows = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
-    let v = tf::vmap(|a: &[Tensor]| Ok(vec![mx::view(&a[0], Dtype::Uint32)?]), &[Some(0)], &[0])(&[rows.clone()]).unwrap();
+    let v = tf::vmap(|a: &[Tensor]| Ok(vec![mx::view(&a[0], Dtype::Uint32)?]), &[Some(0)], &[0])(std::slice::from_ref(&rows)).unwrap();
     assert_eq!(v[0].shape(), &[2, 4]);
     assert_eq!(v[0].to_vec::<u32>().unwrap(), mx::view(&rows, Dtype::Uint32).unwrap().to_vec::<u32>().unwrap());
 }
@@ -102,8 +102,8 @@ fn vmap_of_the_new_primitives_matches_a_loop() {
     let r = |n: usize, s: u64| mx::astype(&mx::random::normal(&[n], Dtype::Float32, 0.0, 1.0, Some(&mx::random::key(s))).unwrap(), Dtype::Float64).unwrap();
     let x = mx::reshape(&r(24, 1), &[2, 3, 4]).unwrap();
     for rev in [false, true] {
-        check_vmap(move |a: &[Tensor]| Ok(vec![mx::cumprod(&a[0], 1, rev, !rev)?]), &[x.clone()], &[Some(0)]);
-        check_vmap(move |a: &[Tensor]| Ok(vec![mx::logcumsumexp(&a[0], 0, rev, true)?]), &[x.clone()], &[Some(2)]);
+        check_vmap(move |a: &[Tensor]| Ok(vec![mx::cumprod(&a[0], 1, rev, !rev)?]), std::slice::from_ref(&x), &[Some(0)]);
+        check_vmap(move |a: &[Tensor]| Ok(vec![mx::logcumsumexp(&a[0], 0, rev, true)?]), std::slice::from_ref(&x), &[Some(2)]);
     }
     // gather_mm with a batched lhs, a batched rhs, and batched indices.
     let a = mx::reshape(&r(2 * 3 * 2 * 4, 2), &[2, 3, 2, 4]).unwrap();
@@ -124,7 +124,7 @@ fn vmap_of_the_new_primitives_matches_a_loop() {
     );
     // as_strided: overlapping windows of each row; scatter max/min/prod with duplicates.
     let rows = mx::reshape(&r(24, 4), &[2, 12]).unwrap();
-    check_vmap(|a: &[Tensor]| Ok(vec![mx::as_strided(&a[0], &[3, 4], &[2, 1], 1)?]), &[rows.clone()], &[Some(0)]);
+    check_vmap(|a: &[Tensor]| Ok(vec![mx::as_strided(&a[0], &[3, 4], &[2, 1], 1)?]), std::slice::from_ref(&rows), &[Some(0)]);
     let i = Tensor::from_slice(&[0i32, 2, 0], &[3]).unwrap();
     let u = mx::reshape(&r(12, 5), &[2, 3, 2]).unwrap();
     let x2 = mx::reshape(&r(8, 6), &[4, 2]).unwrap();
