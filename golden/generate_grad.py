@@ -3,7 +3,7 @@
 
 Requirements (pinned, as golden/generate.py): mlx[cpu]==0.32.4 and numpy.
 
-    python3 golden/generate_grad.py       # writes golden/cases/grad/{grad,grad_vmap}.safetensors
+    python3 golden/generate_grad.py       # writes golden/cases/grad/{grad,grad_vmap,grad_compile}.safetensors
 
 (A subdirectory: mlx-core's op replay reads every file directly in golden/cases.)
 
@@ -26,6 +26,8 @@ crates/mlx-autograd/tests/golden_grad.rs):
   vmap        params in_axes (list, null = unmapped) and out_axes (list); outputs = vmap(F)(*xs)
   vmap_grad   outputs = vmap(grad(F), in_axes, out_axes)(*xs)          (F scalar, argnum 0)
   grad_vmap   outputs = grad(lambda *xs: sum(vmap(F, in_axes, out_axes)(*xs)[0]))(*xs)
+  compile     outputs = mx.compile(F)(*xs) (second call: the replayed graph)
+  compile_grad outputs = [mx.compile(mx.grad(F))(*xs), mx.grad(mx.compile(F))(*xs)] (argnum 0)
 
 Functions return a list of arrays.
 """
@@ -48,6 +50,21 @@ def rand(dtype, shape, kind="any"):
     if kind == "pos":
         v = np.abs(v) + 0.5
     return G.arr(np.round(v, 4).reshape(shape), dtype)
+
+
+class own_rng:
+    """Draws from a generator of its own inside the block (new cases leave old draws alone)."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def __enter__(self):
+        global rng
+        self.saved, rng = rng, np.random.default_rng(SEED + self.k)
+
+    def __exit__(self, *exc):
+        global rng
+        rng = self.saved
 
 
 def onehot(dtype, n, k):
@@ -126,6 +143,26 @@ F = {
                           + mx.sum(mx.square(mx.sort(x, axis=0)))],
     "take_v": lambda x: [mx.take_along_axis(x, mx.array([2, 0, 0]), axis=0) * 2.0],
     "cumsum_v": lambda x: [mx.cumsum(x, axis=-1)],
+    # issue #4: the remaining rules (scans, reducing scatters, gather_mm, as_strided)
+    "cumprod_zeros": lambda x: [mx.sum(mx.cumprod(x, axis=1) * mx.arange(1, 5).astype(x.dtype))
+                                + mx.sum(mx.square(mx.cumprod(x, axis=0, reverse=True, inclusive=False)))],
+    "cummax_ties": lambda x: [mx.sum(mx.cummax(x, axis=1) * mx.arange(1, 5).astype(x.dtype))
+                              + mx.sum(mx.cummin(x, axis=0, reverse=True) * 2.0)
+                              + mx.sum(mx.cummax(x, axis=1, reverse=True, inclusive=False)[:, :-1] * 3.0)],
+    "logcumsumexp_fn": lambda x: [mx.sum(mx.logcumsumexp(x, axis=1) * mx.arange(1, 5).astype(x.dtype))
+                                  + mx.sum(mx.logcumsumexp(x, axis=0, reverse=True, inclusive=False)[:-1])],
+    "scatter_max_ties": lambda x, u: [mx.sum(x.at[mx.array([0, 2, 0])].maximum(u) * mx.arange(1, 4).astype(x.dtype))
+                                      + mx.sum(x.at[mx.array([1, 1, 3])].minimum(u) * 2.0)],
+    "gather_mm_fn": lambda a, b: [mx.sum(mx.square(mx.gather_mm(a, b, mx.array([2, 0, 2]), mx.array([1, 1, 3]))))],
+    "as_strided_fn": lambda x: [mx.sum(mx.as_strided(x, (3, 3), (2, 1), 1)
+                                       * mx.reshape(mx.arange(9), (3, 3)).astype(x.dtype))],
+    "cumprod_v": lambda x: [mx.cumprod(x, axis=-1)],
+    "cummax_v": lambda x: [mx.cummax(x, axis=0)],
+    "lcse_v": lambda x: [mx.logcumsumexp(x, axis=-1, reverse=True)],
+    "lcse_sq": lambda x: [mx.sum(mx.square(mx.logcumsumexp(x, axis=1)))],
+    # compile: gelu (erf form), a softplus-like chain with repeated subexpressions
+    "gelu": lambda x: [x * 0.5 * (1.0 + mx.erf(x / np.sqrt(2.0)))],
+    "cse_chain": lambda x, y: [mx.exp(x * 2.0) + mx.exp(x * 2.0) * y - mx.log(1.0 + mx.exp(x * 2.0))],
 }
 
 
@@ -235,6 +272,30 @@ def fam_grad():
         grad_case(f, "put_along", [rand(d, (3, 4)), rand(d, (3, 2))], (0, 1))
         grad_case(f, "cumsum_fn", [rand(d, (3, 4))], (0,))
         grad_case(f, "sort_fn", [rand(d, (3, 4))], (0,))
+    # issue #4 (own generator, so the draws of the cases above stay as they were)
+    with own_rng(1):
+        for d in ("float32", "float64"):
+            # issue #4: cumprod with zeros, cummax/cummin ties, scatter max/min ties, gather_mm, ...
+            zs = G.arr([[1.5, 0.0, 2.0, -1.0], [0.0, 0.0, 3.0, 0.5], [2.0, -0.5, 1.2, 0.0]], d)
+            grad_case(f, "cumprod_zeros", [zs], (0,))
+            grad_case(f, "cumprod_zeros", [rand(d, (3, 4))], (0,))
+            ties = G.arr([[1.0, 3.0, 3.0, 2.0], [2.0, 2.0, 1.0, 2.0], [3.0, 1.0, 1.0, 3.0]], d)
+            grad_case(f, "cummax_ties", [ties], (0,))
+            grad_case(f, "cummax_ties", [rand(d, (3, 4))], (0,))
+            grad_case(f, "logcumsumexp_fn", [rand(d, (3, 4)) * 3.0], (0,))
+            sx = G.arr([[1.0, 0.0, -1.0], [0.5, 0.5, 0.5], [2.0, -2.0, 0.0], [0.0, 1.0, 1.0]], d)
+            su = G.arr([[1.0, -1.0, 0.5], [0.5, 0.5, 3.0], [1.0, 2.0, -1.0]], d)
+            grad_case(f, "scatter_max_ties", [sx, su], (0, 1))
+            grad_case(f, "scatter_max_ties", [rand(d, (4, 3)), rand(d, (3, 3))], (0, 1))
+            if d == "float32":  # MLX's gather_mm runs in float32 only
+                grad_case(f, "gather_mm_fn", [rand(d, (3, 2, 4)), rand(d, (4, 4, 3))], (0, 1))
+            grad_case(f, "as_strided_fn", [rand(d, (12,))], (0,))
+            jvp_case(f, "logcumsumexp_fn", [rand(d, (3, 4))])
+            jvp_case(f, "as_strided_fn", [rand(d, (12,))])
+            vjp_case(f, "cumprod_v", [G.arr([[1.5, 0.0, 2.0, -1.0], [0.5, 2.0, 0.0, 0.0]], d)])
+            vjp_case(f, "cummax_v", [ties])
+            vjp_case(f, "lcse_v", [rand(d, (2, 5))])
+            grad2_case(f, "lcse_sq", [rand(d, (3, 4))])
     return f
 
 
@@ -287,6 +348,47 @@ def fam_vmap():
     vmap_case(f, "lse", [rand(d, (3, 4))], [0], [0], kind="grad_vmap")
     vmap_case(f, "normalize", [rand(d, (3, 4))], [1], [0], kind="grad_vmap")
     vmap_case(f, "row_softmax_dot", [rand(d, (5, 4)), rand(d, (4, 2))], [0, None], [0], kind="grad_vmap")
+    with own_rng(2):
+        # issue #4: vmap of the scans and reducing scatters, and of their gradients
+        vmap_case(f, "cumprod_v", [rand(d, (3, 4))], [1], [0])
+        vmap_case(f, "cummax_v", [G.arr([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0], [3.0, 1.0, 1.0]], d)], [1], [1])
+        vmap_case(f, "lcse_v", [rand(d, (2, 3, 4))], [1], [0])
+        vmap_case(f, "scatter_max_ties", [rand(d, (2, 4, 3)), rand(d, (3, 3))], [0, None], [0])
+        vmap_case(f, "cummax_ties", [rand(d, (2, 3, 4))], [0], [0], kind="vmap_grad")
+        vmap_case(f, "cumprod_zeros", [rand(d, (3, 4, 2))], [2], [0], kind="vmap_grad")
+        vmap_case(f, "scatter_max_ties", [rand(d, (2, 4, 3)), rand(d, (3, 3))], [0, None], [0], kind="vmap_grad")
+        vmap_case(f, "lcse_v", [rand(d, (3, 4))], [0], [0], kind="grad_vmap")
+    return f
+
+
+def compile_case(f, fn, xs, kind="compile"):
+    if kind == "compile":
+        c = mx.compile(lambda *a: call(fn, a))
+        outs = list(c(*xs))
+        outs = list(c(*xs))  # the second call replays the cached graph
+    else:  # compile_grad: compile(grad(F)) and grad(compile(F))
+        g = mx.compile(mx.grad(lambda *a: call(fn, a)[0]))
+        outs = [g(*xs), mx.grad(mx.compile(lambda *a: call(fn, a)[0]))(*xs)]
+    f.case(fn, kind, xs, outs)
+
+
+def fam_compile():
+    f = Fam("grad_compile")
+    rng_saved = own_rng(3)
+    rng_saved.__enter__()
+    for d in ("float32", "float64"):
+        compile_case(f, "gelu", [rand(d, (4, 5)) * 2.0])
+        compile_case(f, "cse_chain", [rand(d, (3, 4)), rand(d, (4,))])
+        compile_case(f, "tanh_like", [rand(d, (2, 3))])
+        compile_case(f, "normalize", [rand(d, (3, 5))])
+        compile_case(f, "two_out", [rand(d, (3, 2)), rand(d, (3, 2))])
+        compile_case(f, "row_softmax_dot", [rand(d, (3, 4)), rand(d, (4, 2))])
+        compile_case(f, "cumsum_fn", [rand(d, (3, 4))])
+        compile_case(f, "layer_norm", [rand(d, (3, 6)), rand(d, (6,)), rand(d, (6,))])
+        compile_case(f, "logsumexp_sum", [rand(d, (3, 4))], kind="compile_grad")
+        compile_case(f, "mlp", [rand(d, (3, 5)), rand(d, (5,)), rand(d, (5, 2)), rand(d, (2,)), rand(d, (4, 3))],
+                     kind="compile_grad")
+    rng_saved.__exit__()
     return f
 
 
@@ -295,7 +397,7 @@ def main():
         sys.exit(f"golden/generate_grad.py needs mlx=={G.EXPECTED_MLX}, found {mx.__version__}")
     mx.set_default_device(mx.cpu)
     G.OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases", "grad")
-    for make in (fam_grad, fam_vmap):
+    for make in (fam_grad, fam_vmap, fam_compile):
         fam = make()
         path = fam.write()
         print(f"{fam.name:10s} {len(fam.cases):4d} cases  {os.path.getsize(path) / 1024:7.1f} KiB")

@@ -7,6 +7,8 @@
 //! - Forward mode: [`jvp`].
 //! - Vectorization: [`vmap`] / [`vmap1`] with `in_axes` / `out_axes`.
 //! - [`CustomFunction`] (user vjp/jvp/vmap), [`checkpoint`], and `mlx_core::stop_gradient`.
+//! - [`compile`] (`mx.compile`): trace once per input signature, simplify (constant folding,
+//!   CSE, DCE), replay; [`disable_compile`] / [`enable_compile`].
 //!
 //! Every transform traces the function once (under `mlx_core::graph::TraceGuard`, so evaluated
 //! nodes keep their inputs), then walks the traced graph applying one rule per primitive
@@ -29,6 +31,7 @@
 //! assert_eq!(grads[1].to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
 //! ```
 
+mod compile;
 mod custom;
 mod jvp;
 mod rules;
@@ -36,6 +39,7 @@ mod vjp;
 mod vmap;
 mod walk;
 
+pub use compile::{compile, compile_with, disable_compile, enable_compile, is_compile_enabled, CompileOptions, Compiled, TapeStats};
 pub use custom::{checkpoint, CustomFunction};
 pub use jvp::jvp;
 pub use mlx_core::stop_gradient;

@@ -1,6 +1,7 @@
 //! Golden gradients from MLX: replays `golden/cases/grad/grad.safetensors` (grad, jvp, vjp, grad of
 //! grad of named composite functions, float32 and float64) and `grad_vmap.safetensors` (vmap
-//! with in_axes/out_axes variants, vmap of grad, grad of vmap). Written by
+//! with in_axes/out_axes variants, vmap of grad, grad of vmap) and `grad_compile.safetensors`
+//! (compiled functions, compile of grad, grad of compile). Written by
 //! `golden/generate_grad.py`; each named function below mirrors its Python definition there.
 
 use std::collections::HashMap;
@@ -31,6 +32,10 @@ fn swap_last(x: &Tensor) -> Result<Tensor> {
 }
 fn arange_like(n: i64, x: &Tensor) -> Result<Tensor> {
     mx::astype(&mx::arange(0, n, 1, None)?, x.dtype())
+}
+/// `1..n` in x's dtype.
+fn arange1(n: i64, x: &Tensor) -> Result<Tensor> {
+    mx::astype(&mx::arange(1, n, 1, None)?, x.dtype())
 }
 
 fn call(name: &str, a: &[Tensor]) -> Result<Vec<Tensor>> {
@@ -180,6 +185,58 @@ fn call(name: &str, a: &[Tensor]) -> Result<Vec<Tensor>> {
             one(mx::multiply(&mx::take_along_axis(&a[0], &idx, 0)?, 2.0))
         }
         "cumsum_v" => one(mx::cumsum(&a[0], -1, false, true)),
+        // issue #4: scans, reducing scatters, gather_mm, as_strided
+        "cumprod_zeros" => {
+            let x = &a[0];
+            let p = sum(&mx::multiply(&mx::cumprod(x, 1, false, true)?, &arange1(5, x)?)?)?;
+            one(mx::add(&p, &sum(&sq(&mx::cumprod(x, 0, true, false)?)?)?))
+        }
+        "cummax_ties" => {
+            let x = &a[0];
+            let p = sum(&mx::multiply(&mx::cummax(x, 1, false, true)?, &arange1(5, x)?)?)?;
+            let q = sum(&mx::multiply(&mx::cummin(x, 0, true, true)?, 2.0)?)?;
+            let e = mx::slice(&mx::cummax(x, 1, true, false)?, &[MIN, MIN], &[MAX, -1], &[1, 1])?;
+            one(mx::add(&mx::add(&p, &q)?, &sum(&mx::multiply(&e, 3.0)?)?))
+        }
+        "logcumsumexp_fn" => {
+            let x = &a[0];
+            let p = sum(&mx::multiply(&mx::logcumsumexp(x, 1, false, true)?, &arange1(5, x)?)?)?;
+            let e = mx::slice(&mx::logcumsumexp(x, 0, true, false)?, &[MIN], &[-1], &[1])?;
+            one(mx::add(&p, &sum(&e)?))
+        }
+        "scatter_max_ties" => {
+            let (x, u) = (&a[0], &a[1]);
+            let i1 = Tensor::from_slice(&[0i32, 2, 0], &[3])?;
+            let i2 = Tensor::from_slice(&[1i32, 1, 3], &[3])?;
+            let p = sum(&mx::multiply(&x.at(&i1).maximum(u)?, &arange1(4, x)?)?)?;
+            one(mx::add(&p, &sum(&mx::multiply(&x.at(&i2).minimum(u)?, 2.0)?)?))
+        }
+        "gather_mm_fn" => {
+            let li = Tensor::from_slice(&[2u32, 0, 2], &[3])?;
+            let ri = Tensor::from_slice(&[1u32, 1, 3], &[3])?;
+            one(sum(&sq(&mx::gather_mm(&a[0], &a[1], Some(&li), Some(&ri), false)?)?))
+        }
+        "as_strided_fn" => {
+            let x = &a[0];
+            let w = mx::reshape(&arange_like(9, x)?, &[3, 3])?;
+            one(sum(&mx::multiply(&mx::as_strided(x, &[3, 3], &[2, 1], 1)?, &w)?))
+        }
+        "cumprod_v" => one(mx::cumprod(&a[0], -1, false, true)),
+        "cummax_v" => one(mx::cummax(&a[0], 0, false, true)),
+        "lcse_v" => one(mx::logcumsumexp(&a[0], -1, true, true)),
+        "lcse_sq" => one(sum(&sq(&mx::logcumsumexp(&a[0], 1, false, true)?)?)),
+        // compile
+        "gelu" => {
+            let x = &a[0];
+            let e = mx::add(&mx::erf(&mx::divide(x, 2f64.sqrt())?)?, 1.0)?;
+            one(mx::multiply(&mx::multiply(x, 0.5)?, &e))
+        }
+        "cse_chain" => {
+            let (x, y) = (&a[0], &a[1]);
+            let e = |x: &Tensor| mx::exp(&mx::multiply(x, 2.0)?);
+            let l = mx::log(&mx::add(&e(x)?, 1.0)?)?;
+            one(mx::subtract(&mx::add(&e(x)?, &mx::multiply(&e(x)?, y)?)?, &l))
+        }
         other => Err(mx::Error::invalid("golden", format!("unknown function {other}"))),
     }
 }
@@ -310,6 +367,17 @@ fn run_case(c: &Value, tensors: &HashMap<String, Stored>) -> Result<Vec<Tensor>>
             let v = tf::vmap(f, &axes_list(c, "in_axes"), &out_axes(c));
             tf::grad(move |a: &[Tensor]| Ok(vec![sum(&v(a)?[0])?]), &[0])(&xs)
         }
+        "compile" => {
+            let c = tf::compile(f);
+            let _ = c(&xs)?;
+            // The second call replays the cached graph.
+            c(&xs)
+        }
+        "compile_grad" => {
+            let g = tf::compile(tf::grad(f.clone(), &[0]));
+            let cg = tf::grad(tf::compile(f), &[0]);
+            Ok(vec![g(&xs)?.remove(0), cg(&xs)?.remove(0)])
+        }
         k => panic!("unknown kind {k}"),
     }
 }
@@ -334,6 +402,8 @@ fn replay(file: &str, min_cases: usize) {
             "jvp" => &["jvp"],
             "vjp" => &["vjp"],
             "vmap" => &["vmap"],
+            "compile" => &["compile"],
+            "compile_grad" => &["compile", "grad"],
             _ => &["vmap", "grad"],
         };
         let extra: &[&str] = match c["fn"].as_str().unwrap() {
@@ -386,4 +456,9 @@ fn golden_gradients_match_mlx() {
 #[test]
 fn golden_vmap_matches_mlx() {
     replay("grad_vmap.safetensors", 20);
+}
+
+#[test]
+fn golden_compile_matches_mlx() {
+    replay("grad_compile.safetensors", 20);
 }

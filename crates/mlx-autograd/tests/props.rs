@@ -45,6 +45,8 @@ enum Kind {
     NoInputs,
     /// No rule written yet: transforms must fail with a clear error, never a wrong answer.
     NoRule,
+    /// Not differentiable in MLX either (`view`'s bit reinterpretation): a clear error.
+    NotDifferentiable,
 }
 
 type Fun = Box<dyn Fn(&[Tensor]) -> Result<Vec<Tensor>>>;
@@ -220,11 +222,14 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
             let w = tensor(&r.vec(4 * 2 * 3, Rng::sym), &[4, 2, 3]);
             Setup { kind: Kind::NoRule, f: prim_fn(Primitive::ConvGeneral(mx::ConvParams::simple(1))), xs: vec![x, w], tol: 0.0 }
         }
+        // Repeated matrix indices on both sides: the gradient accumulates.
         Primitive::GatherMm => {
             let a = tensor(&r.vec(12, Rng::sym), &[3, 2, 2]);
-            let idx = Tensor::from_slice(&[2u32, 0], &[2]).unwrap();
-            let f = Box::new(move |xs: &[Tensor]| apply(Primitive::GatherMm, vec![xs[0].clone(), xs[1].clone(), idx.clone(), idx.clone()]));
-            Setup { kind: Kind::NoRule, f, xs: vec![a.clone(), a], tol: 0.0 }
+            let b = tensor(&r.vec(24, Rng::sym), &[4, 2, 3]);
+            let li = Tensor::from_slice(&[2u32, 0, 2], &[3]).unwrap();
+            let ri = Tensor::from_slice(&[1u32, 1, 3], &[3]).unwrap();
+            let f = Box::new(move |xs: &[Tensor]| apply(Primitive::GatherMm, vec![xs[0].clone(), xs[1].clone(), li.clone(), ri.clone()]));
+            smooth(f, vec![a, b], 1e-6)
         }
         Primitive::ArgSort { axis } => {
             Setup { kind: Kind::Zero, f: prim_fn(Primitive::ArgSort { axis: (*axis).min(1) }), xs: vec![a34(r)], tol: 0.0 }
@@ -256,31 +261,43 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
             let axis = if r.next() < 0.5 { 0 } else { 1 };
             smooth(prim_fn(Primitive::Sort { axis }), vec![a34(r)], 1e-6)
         }
-        Primitive::Scan { .. }
-        | Primitive::Scatter { .. }
-        | Primitive::AsStrided { .. }
-        | Primitive::View { .. } => {
-            let q = p.clone();
+        // cumprod with exact zeros (the first-zero handling; it is multilinear, so central
+        // differences are exact there); the others at distinct random values (no ties).
+        Primitive::Scan { op, .. } => {
+            let (reverse, inclusive) = (r.next() < 0.5, r.next() < 0.5);
+            let mut x = r.vec(12, Rng::sym);
+            if *op == mx::ScanOp::Prod {
+                x[1] = 0.0;
+                x[5] = 0.0;
+                x[7] = 0.0;
+            }
+            let q = Primitive::Scan { op: *op, axis: 1, reverse, inclusive };
+            // An exclusive max/min/logaddexp scan starts at -inf (or the lowest value): masked to
+            // zero so the finite differences stay finite (its derivative is zero there anyway).
             let f = Box::new(move |xs: &[Tensor]| -> Result<Vec<Tensor>> {
-                let x = &xs[0];
-                let idx = Tensor::from_slice(&[0i32, 2, 1, 0, 1, 2, 0, 0, 2, 1, 1, 0], &[3, 4])?;
-                let ins = match &q {
-                    Primitive::Gather { .. } => vec![x.clone(), idx],
-                    Primitive::Scatter { .. } => vec![x.clone(), idx, x.clone()],
-                    Primitive::AsStrided { .. } => return apply(Primitive::AsStrided { shape: vec![12], strides: vec![1], offset: 0 }, vec![x.clone()]),
-                    Primitive::View { .. } => return apply(Primitive::View { dtype: Dtype::Int64 }, vec![x.clone()]),
-                    _ => vec![x.clone()],
-                };
-                let q = match &q {
-                    Primitive::Scan { op, .. } => Primitive::Scan { op: *op, axis: 1, reverse: false, inclusive: true },
-                    Primitive::Sort { .. } => Primitive::Sort { axis: 1 },
-                    Primitive::Gather { .. } => Primitive::Gather { axis: 1 },
-                    Primitive::Scatter { mode, .. } => Primitive::Scatter { axis: 1, mode: *mode },
-                    other => other.clone(),
-                };
-                apply(q, ins)
+                let y = apply(q.clone(), xs.to_vec())?.remove(0);
+                Ok(vec![mx::r#where(&mx::less(&mx::abs(&y)?, 1e300)?, &y, 0.0)?])
             });
-            Setup { kind: Kind::NoRule, f, xs: vec![a34(r)], tol: 0.0 }
+            smooth(f, vec![tensor(&x, &[3, 4])], 1e-6)
+        }
+        // max/min/prod with duplicate indices; prod with a zero update (multilinear there).
+        Primitive::Scatter { mode, .. } => {
+            let q = Primitive::Scatter { axis: 1, mode: *mode };
+            let idx = Tensor::from_slice(&[0i32, 0, 3, 1, 2, 2], &[3, 2]).unwrap();
+            let f = Box::new(move |xs: &[Tensor]| apply(q.clone(), vec![xs[0].clone(), idx.clone(), xs[1].clone()]));
+            let mut u = r.vec(6, Rng::sym);
+            if *mode == mx::ScatterMode::Prod {
+                u[4] = 0.0;
+            }
+            smooth(f, vec![a34(r), tensor(&u, &[3, 2])], 1e-6)
+        }
+        // Overlapping windows: elements read twice accumulate.
+        Primitive::AsStrided { .. } => {
+            let q = Primitive::AsStrided { shape: vec![3, 4], strides: vec![2, 1], offset: 1 };
+            smooth(prim_fn(q), vec![a34(r)], 1e-6)
+        }
+        Primitive::View { .. } => {
+            Setup { kind: Kind::NotDifferentiable, f: prim_fn(Primitive::View { dtype: Dtype::Int64 }), xs: vec![a34(r)], tol: 0.0 }
         }
         // Integer bits of a key: no gradient flows to anything.
         Primitive::RandomBits { .. } => {
@@ -317,11 +334,16 @@ fn check(p: &Primitive, seed: u64) -> std::result::Result<(), String> {
         return if out.iter().all(|o| o.inputs().is_empty()) { Ok(()) } else { Err(format!("{name}: has inputs")) };
     }
     let outs = (s.f)(&s.xs).map_err(|e| format!("{name}: {e}"))?;
-    if matches!(s.kind, Kind::NoRule) {
+    if matches!(s.kind, Kind::NoRule | Kind::NotDifferentiable) {
         let ws: Vec<Tensor> = outs.iter().map(|o| mx::ones_like(o).unwrap()).collect();
         let f = &s.f;
+        let want = if matches!(s.kind, Kind::NoRule) { "no transform rule" } else { "not implemented for View" };
+        match tf::jvp(|xs: &[Tensor]| f(xs), &s.xs, &s.xs) {
+            Err(e) if e.to_string().contains(want) => {}
+            other => return Err(format!("{name}: jvp should fail with '{want}', got {:?}", other.map(|_| ()))),
+        }
         return match tf::vjp(|xs: &[Tensor]| f(xs), &s.xs, &ws) {
-            Err(e) if e.to_string().contains("no transform rule") => Ok(()),
+            Err(e) if e.to_string().contains(want) => Ok(()),
             Err(e) => Err(format!("{name}: unexpected error {e}")),
             Ok(_) => Err(format!("{name}: has a rule now: give it a Smooth test instance")),
         };
@@ -378,7 +400,7 @@ fn check(p: &Primitive, seed: u64) -> std::result::Result<(), String> {
             }
             Ok(())
         }
-        Kind::NoInputs | Kind::NoRule => Ok(()),
+        Kind::NoInputs | Kind::NoRule | Kind::NotDifferentiable => Ok(()),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Rules of the indexing primitives: gather (take_along_axis), scatter (put_along_axis and
-//! `x.at(idx).add`), scans (cumsum) and sort. Indices are integers: they never get a gradient.
+//! `x.at(idx).add`), scans (cumsum; the others in `scan.rs`) and sort. Indices are integers: they never get a gradient.
 //!
 //! `Gather`/`Scatter` indices already have the array's shape off `axis` (the public ops
 //! broadcast them first), so the rules need no broadcasting of their own.
@@ -31,7 +31,7 @@ pub(super) fn gather_jvp(axis: usize, idx: &Tensor, t: Option<Tensor>) -> Result
     }])
 }
 
-/// Whether this scatter mode has rules (set and add; prod/max/min do not yet).
+/// Whether this scatter mode is linear and handled here (set and add; prod/max/min: `scatter.rs`).
 pub(super) fn scatter_has_rule(mode: ScatterMode) -> bool {
     matches!(mode, ScatterMode::Set | ScatterMode::Add)
 }

@@ -2,8 +2,10 @@
 //!
 //! Each `match` on [`Primitive`] here is exhaustive with no `_ =>` arm: a new primitive does not
 //! compile until it has all three rules. The families mirror mlx-ops/mlx-core file names
-//! (`creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`); each rule states its
-//! derivative in a comment.
+//! (`creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`, and for issue #4
+//! `scan` (cumprod/cummax/cummin/logcumsumexp), `scatter` (max/min/prod), `gather_mm`, `strided`
+//! (as_strided, view)); each rule states its derivative in a comment. Only `ConvGeneral` is
+//! left without rules (`no_rule`: a clear error).
 //!
 //! Conventions (MLX's):
 //! - VJP: given the cotangents of a node's outputs (materialized, one per output), returns one
@@ -16,10 +18,14 @@
 mod creation;
 mod custom;
 mod elementwise;
+mod gather_mm;
 mod indexing;
 mod linalg;
 mod reduce;
+mod scan;
+mod scatter;
 mod shape;
+mod strided;
 
 pub(crate) use custom::CustomRules;
 
@@ -84,12 +90,13 @@ pub(crate) fn vjp(
         }
         Primitive::Scan { op: ScanOp::Sum, axis, reverse, inclusive } => indexing::scan_vjp(ScanOp::Sum, *axis, *reverse, *inclusive, g),
         Primitive::Sort { axis } => indexing::sort_vjp(*axis, x0()?, g),
-        Primitive::ConvGeneral(_)
-        | Primitive::GatherMm
-        | Primitive::Scan { .. }
-        | Primitive::Scatter { .. }
-        | Primitive::AsStrided { .. }
-        | Primitive::View { .. } => no_rule(p),
+        // --- issue #4: the remaining rules (gather_mm, scans, reducing scatters, strided views) ---
+        Primitive::GatherMm => gather_mm::gather_mm_vjp(inputs, g, needed),
+        Primitive::Scan { op, axis, reverse, inclusive } => scan::scan_vjp(*op, *axis, *reverse, *inclusive, x0()?, y, g),
+        Primitive::Scatter { axis, mode } => scatter::scatter_reduce_vjp(*axis, *mode, inputs, y, g, needed),
+        Primitive::AsStrided { .. } => strided::as_strided_vjp(p, x0()?, g),
+        Primitive::View { dtype } => strided::view_not_differentiable("vjp", *dtype),
+        Primitive::ConvGeneral(_) => no_rule(p),
     }
 }
 
@@ -148,12 +155,14 @@ pub(crate) fn jvp(
         // d cumsum(x) = cumsum(dx)
         Primitive::Scan { op: ScanOp::Sum, .. } => same(t0),
         Primitive::Sort { axis } => indexing::sort_jvp(*axis, &inputs[0], t0),
-        Primitive::ConvGeneral(_)
-        | Primitive::GatherMm
-        | Primitive::Scan { .. }
-        | Primitive::Scatter { .. }
-        | Primitive::AsStrided { .. }
-        | Primitive::View { .. } => no_rule(p),
+        // --- issue #4: the remaining rules (gather_mm, scans, reducing scatters, strided views) ---
+        Primitive::GatherMm => gather_mm::gather_mm_jvp(inputs, tangents),
+        Primitive::Scan { op, axis, reverse, inclusive } => scan::scan_jvp(*op, *axis, *reverse, *inclusive, &inputs[0], y, t0),
+        Primitive::Scatter { axis, mode } => scatter::scatter_reduce_jvp(*axis, *mode, inputs, y, tangents),
+        // d as_strided(x) = as_strided(dx) (linear)
+        Primitive::AsStrided { .. } => same(t0),
+        Primitive::View { dtype } => strided::view_not_differentiable("jvp", *dtype),
+        Primitive::ConvGeneral(_) => no_rule(p),
     }
 }
 
@@ -230,10 +239,12 @@ pub(crate) fn batch(
         )),
         Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
-        Primitive::ConvGeneral(_)
-        | Primitive::GatherMm
-        | Primitive::AsStrided { .. }
-        | Primitive::View { .. } => no_rule(p),
+        // --- issue #4 ---
+        Primitive::GatherMm => gather_mm::gather_mm_batch(inputs, axes, size),
+        Primitive::AsStrided { .. } => strided::as_strided_batch(p, &x_front()?),
+        // The batch axis in front never is the (reinterpreted) last axis.
+        Primitive::View { dtype } => Ok((vec![ap(Primitive::View { dtype: *dtype }, vec![x_front()?])?], vec![Some(0)])),
+        Primitive::ConvGeneral(_) => no_rule(p),
     }
 }
 
