@@ -6,3 +6,6 @@
 //! into a cache directory and unpacks the model files once.
 
 pub mod hub;
+pub mod wordpiece;
+pub mod bert;
+pub mod minilm;
