@@ -32,7 +32,9 @@ def default_model_dir():
 
 
 class WordPiece:
-    """BERT uncased tokenization (the same rules as crates/mlx-models/src/wordpiece.rs)."""
+    """BERT uncased tokenization (the rules of crates/mlx-models/src/wordpiece.rs, except that
+    special tokens written literally in the text, like "[SEP]", are not split out: the benchmark
+    sentences have none)."""
 
     def __init__(self, path, max_len):
         t = json.load(open(path))
