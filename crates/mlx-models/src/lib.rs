@@ -6,7 +6,10 @@
 //! into a cache directory and unpacks the model files once.
 
 pub mod hub;
+pub mod bert;
 pub mod bpe;
 pub mod generate;
 pub mod llama;
+pub mod minilm;
 pub mod sampling;
+pub mod wordpiece;
