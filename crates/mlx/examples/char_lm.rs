@@ -9,7 +9,7 @@
 //! Options (defaults in brackets): `--text PATH` [data/genesis.txt, the Book of Genesis (KJV)],
 //! `--steps N` [300; a resumed run: its saved length] the step to stop at, `--log-every N` [25], `--save-every N` [100],
 //! `--checkpoint PATH` [target/char_lm.safetensors], `--resume`, `--optimizer adamw|muon`
-//! [adamw], `--dims N` [64], `--layers N` [2], `--heads N` [4], `--context N` [64],
+//! [muon: Muon for the layers' matrices + AdamW for the rest], `--dims N` [64], `--layers N` [2], `--heads N` [4], `--context N` [64],
 //! `--batch N` [16], `--lr X` [3e-3], `--seed N` [0], `--sample N` [300] characters,
 //! `--temperature X` [0.8], `--prompt TEXT` ["And God said"].
 //!
@@ -137,7 +137,7 @@ fn main() -> Result<()> {
         }
         if s % args.save_every == 0 || s == total {
             trainer.save(&args.checkpoint)?;
-            println!("            saved {}", args.checkpoint.display());
+            println!("step {s:5}  saved {}", args.checkpoint.display());
         }
     }
 
