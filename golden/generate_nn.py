@@ -7,9 +7,9 @@
 Same file format and writer as golden/generate.py: metadata "cases" is a JSON list of
 {"id", "op", "params"}; tensors are float32 (labels int32):
   activations, losses:  "<id>/in<i>" inputs, "<id>/out" the result.
-  layers:               "<id>/in<i>" inputs, "<id>/w/<param>" the layer's parameters (loaded on
+  layers, transformer:  "<id>/in<i>" inputs, "<id>/w/<param>" the layer's parameters (loaded on
                         both sides: model.update in MLX, load_tree in Rust), "<id>/out" output.
-  optimizers:           "<id>/p/<name>" initial parameters, "<id>/g<k>/<name>" the gradient of
+  optimizers(_extra):   "<id>/p/<name>" initial parameters, "<id>/g<k>/<name>" the gradient of
                         step k (k = 0..4), "<id>/out/<name>" parameters after the 5 updates,
                         "<id>/state/<key>" the optimizer's flattened state afterwards.
 Deterministic: fixed seeds.
