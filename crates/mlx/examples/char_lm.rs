@@ -7,7 +7,7 @@
 //! `cargo run --release -p mlx --example char_lm -- --resume --steps 600` to train further.
 //!
 //! Options (defaults in brackets): `--text PATH` [data/genesis.txt, the Book of Genesis (KJV)],
-//! `--steps N` [300; a resumed run: its saved length] the step to stop at, `--log-every N` [25], `--save-every N` [100],
+//! `--steps N` [500; a resumed run: its saved length] the step to stop at, `--log-every N` [25], `--save-every N` [100],
 //! `--checkpoint PATH` [target/char_lm.safetensors], `--resume`, `--optimizer adamw|muon`
 //! [muon: Muon for the layers' matrices + AdamW for the rest], `--dims N` [64], `--layers N` [2], `--heads N` [4], `--context N` [64],
 //! `--batch N` [16], `--lr X` [3e-3], `--seed N` [0], `--sample N` [300] characters,

@@ -39,7 +39,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { dims: 64, heads: 4, layers: 2, context: 64, batch: 16, lr: 3e-3, steps: 300, optimizer: "muon".into(), seed: 0 }
+        Config { dims: 64, heads: 4, layers: 2, context: 64, batch: 16, lr: 3e-3, steps: 500, optimizer: "muon".into(), seed: 0 }
     }
 }
 
