@@ -2,13 +2,14 @@
 """Golden cases for mlx-nn and mlx-optim, computed with real MLX (pip install 'mlx[cpu]==0.32.4').
 
     python3 golden/generate_nn.py      # writes golden/cases/nn/<family>.safetensors
+    python3 golden/generate_nn.py transformer optimizers_extra   # just these (own RNG)
 
 Same file format and writer as golden/generate.py: metadata "cases" is a JSON list of
 {"id", "op", "params"}; tensors are float32 (labels int32):
   activations, losses:  "<id>/in<i>" inputs, "<id>/out" the result.
-  layers:               "<id>/in<i>" inputs, "<id>/w/<param>" the layer's parameters (loaded on
+  layers, transformer:  "<id>/in<i>" inputs, "<id>/w/<param>" the layer's parameters (loaded on
                         both sides: model.update in MLX, load_tree in Rust), "<id>/out" output.
-  optimizers:           "<id>/p/<name>" initial parameters, "<id>/g<k>/<name>" the gradient of
+  optimizers(_extra):   "<id>/p/<name>" initial parameters, "<id>/g<k>/<name>" the gradient of
                         step k (k = 0..4), "<id>/out/<name>" parameters after the 5 updates,
                         "<id>/state/<key>" the optimizer's flattened state afterwards.
 Deterministic: fixed seeds.
@@ -298,10 +299,82 @@ def optimizers():
     fam.write()
 
 
+def transformer():
+    """nn.Transformer and its parts (issue #6); its own RNG so other families keep their values.
+    Weights are loaded strictly on the Rust side, which also checks MLX's parameter names."""
+    global RNG
+    RNG = np.random.default_rng(20261125)
+    fam = Family("transformer")
+    x, mem, src = f32(2, 5, 8), f32(2, 6, 8), f32(2, 6, 8)
+    fam.add("causal_mask", {"n": 5, "dtype": "float32"}, [], nn.MultiHeadAttention.create_additive_causal_mask(5))
+    fam.add("causal_mask", {"n": 4, "dtype": "float16"}, [], nn.MultiHeadAttention.create_additive_causal_mask(4, mx.float16))
+    cm = nn.MultiHeadAttention.create_additive_causal_mask(5)
+    mem_mask = f32(1, 1, 5, 6)
+
+    def case(op, params, m, inputs, call):
+        w = randomize(m)
+        m.eval()
+        fam.add(op, params, inputs, call(m), w)
+
+    for nf in [True, False]:
+        p = {"dims": 8, "heads": 2, "mlp": 16, "norm_first": nf, "activation": "relu"}
+        case("TransformerDecoderLayer", p, nn.TransformerDecoderLayer(8, 2, 16, norm_first=nf), [x, mem, mem_mask],
+             lambda m: m(x, mem, cm, mem_mask))
+        case("TransformerDecoder", dict(p, layers=2), nn.TransformerDecoder(2, 8, 2, 16, norm_first=nf), [x, mem, mem_mask],
+             lambda m: m(x, mem, cm, mem_mask))
+        case("TransformerEncoder", dict(p, layers=2, activation="gelu"),
+             nn.TransformerEncoder(2, 8, 2, 16, activation=nn.gelu, norm_first=nf), [x], lambda m: m(x, cm))
+    for nf, act, (ne, nd) in [(True, "relu", (1, 2)), (False, "gelu", (2, 1))]:
+        p = {"dims": 8, "heads": 4, "mlp": 12, "norm_first": nf, "activation": act, "enc": ne, "dec": nd}
+        t = nn.Transformer(8, 4, ne, nd, 12, activation=nn.gelu if act == "gelu" else nn.relu, norm_first=nf)
+        case("Transformer", p, t, [src, x], lambda m: m(src, x, None, cm, None))
+    # Default mlp_dims (4 * dims) and Embedding on int64 indices through a gather.
+    case("TransformerDecoderLayer", {"dims": 8, "heads": 1, "norm_first": True, "activation": "relu", "memory_mask": False},
+         nn.TransformerDecoderLayer(8, 1), [x, mem, mem_mask], lambda m: m(x, mem, cm, None))
+    idx = mx.array(RNG.integers(-7, 7, size=(3, 4)).astype(np.int64))
+    emb = nn.Embedding(7, 5)
+    w = randomize(emb)
+    fam.add("Embedding", {"num": 7, "dims": 5}, [idx], emb(idx), w)
+    fam.write()
+
+
+def optimizers_extra():
+    """Muon (MLX 0.32) and MultiOptimizer, in the format of optimizers(); own RNG."""
+    global RNG
+    RNG = np.random.default_rng(20261126)
+    fam = Family("optimizers_extra")
+    shapes = {"layers.0.weight": (4, 3), "layers.0.bias": (4,), "scale": (3, 2, 2), "wide": (2, 5)}
+    specs = [
+        ("Muon", {"lr": 0.02}, lambda: optim.Muon(0.02)),
+        ("Muon", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.0, "nesterov": False, "ns_steps": 3},
+         lambda: optim.Muon(0.05, momentum=0.9, weight_decay=0.0, nesterov=False, ns_steps=3)),
+        ("Muon.cosine", {"lr": 0.1, "decay_steps": 4}, lambda: optim.Muon(optim.cosine_decay(0.1, 4))),
+        ("Multi", {}, lambda: optim.MultiOptimizer([optim.Muon(0.02), optim.AdamW(0.01)], [lambda k, g: g.ndim >= 2])),
+        ("Adam.exponential", {}, lambda: optim.Adam(optim.exponential_decay(0.05, 0.8))),
+    ]
+    for op, params, make in specs:
+        p = {k: f32(*s) for k, s in shapes.items()}
+        grads = [{k: f32(*s) for k, s in shapes.items()} for _ in range(5)]
+        out = {f"p/{k}": v for k, v in p.items()}
+        opt = make()
+        cur = tree_unflatten(list(p.items()))
+        for i, g in enumerate(grads):
+            out.update({f"g{i}/{k}": v for k, v in g.items()})
+            cur = opt.apply_gradients(tree_unflatten(list(g.items())), cur)
+            mx.eval(cur, opt.state)
+        out.update({f"out/{k}": v for k, v in tree_flatten(cur)})
+        out.update({f"state/{k}": (v.astype(mx.uint64) if k.endswith("step") else v.astype(mx.float32)) for k, v in tree_flatten(opt.state)})
+        fam.add(op, params, [], out)
+    fam.write()
+
+
 if __name__ == "__main__":
     assert mx.__version__ == "0.32.4", mx.__version__
     mx.set_default_device(mx.cpu)
-    activations()
-    losses()
-    layers()
-    optimizers()
+    # A subset may name only the families with their own RNG: the others draw from one shared
+    # sequence, so they are regenerated together.
+    only = sys.argv[1:]
+    assert set(only) <= {"transformer", "optimizers_extra"}, "only transformer / optimizers_extra run alone"
+    for fn in [activations, losses, layers, optimizers, transformer, optimizers_extra]:
+        if not only or fn.__name__ in only:
+            fn()

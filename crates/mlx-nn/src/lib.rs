@@ -35,7 +35,9 @@ pub use layers::linear::{Bilinear, Embedding, Identity, Linear, Sequential};
 pub use layers::norm::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm};
 pub use layers::positional::{ALiBi, RoPE};
 pub use layers::recurrent::{Gru, Lstm, Rnn};
-pub use layers::transformer::{TransformerEncoder, TransformerEncoderLayer};
+pub use layers::transformer::{
+    Activation, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, TransformerOptions,
+};
 pub use layers::upsample::Upsample;
 pub use losses::Reduction;
 pub use mlx_autograd::Tree;

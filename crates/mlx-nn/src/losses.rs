@@ -41,16 +41,11 @@ fn norm_axis(op: &str, axis: i32, ndim: usize) -> Result<usize> {
     Ok(a as usize)
 }
 
-/// `take_along_axis(x, expand_dims(idx, axis), axis).squeeze(axis)` written as a one-hot
-/// contraction (differentiable in `x`). TODO(#3): use `take_along_axis` once merged.
+/// `take_along_axis(x, expand_dims(idx, axis), axis).squeeze(axis)`, MLX's formula: a gather
+/// (memory O(n), not O(n * classes) like a one-hot contraction), differentiable in `x`.
 pub(crate) fn pick(x: &Tensor, idx: &Tensor, axis: usize) -> Result<Tensor> {
-    let c = x.shape()[axis];
-    let mut shape = vec![1i32; x.ndim()];
-    shape[axis] = c as i32;
-    let classes = mx::reshape(&mx::arange(0, c as i64, 1, mx::Dtype::Int32)?, &shape)?;
-    let idx = mx::expand_dims(&mx::astype(idx, mx::Dtype::Int32)?, axis as i32)?;
-    let onehot = mx::astype(&mx::equal(&idx, &classes)?, x.dtype())?;
-    mx::sum(&mx::multiply(x, &onehot)?, axis as i32, false)
+    let idx = mx::expand_dims(idx, axis as i32)?;
+    mx::squeeze(&mx::take_along_axis(x, &idx, axis as i32)?, axis as i32)
 }
 
 /// Cross entropy (`nn.losses.cross_entropy`, default `reduction=None`). `targets` are class

@@ -204,6 +204,70 @@ fn layer(c: &Case, x: &[Tensor], w: &mlx_nn::Tree) -> Result<Vec<(String, Tensor
     }
 }
 
+fn activation_named(p: &Value) -> nn::Activation {
+    match p["activation"].as_str() {
+        Some("gelu") => nn::gelu,
+        _ => nn::relu,
+    }
+}
+
+/// The `transformer` family (issue #6): MLX's weights load strictly, so every parameter name
+/// must be MLX's; then the forward output must match.
+fn transformer(c: &Case, x: &[Tensor], w: &mlx_nn::Tree) -> Result<Tensor> {
+    let p = &c.params;
+    let u = |k: &str| p[k].as_u64().unwrap_or_else(|| panic!("param {k}")) as usize;
+    let mlp = p["mlp"].as_u64().map(|m| m as usize);
+    let nf = p["norm_first"].as_bool().unwrap_or(true);
+    let act = activation_named(p);
+    let causal = |n: usize| nn::MultiHeadAttention::create_additive_causal_mask(n, Dtype::Float32).map(fast::AttentionMask::Array);
+    let arr = |t: &Tensor| fast::AttentionMask::Array(t.clone());
+    let load = |m: &mut dyn Module| nn::load_tree(m, w, true);
+    match c.op.as_str() {
+        "causal_mask" => {
+            let dt = if p["dtype"].as_str() == Some("float16") { Dtype::Float16 } else { Dtype::Float32 };
+            nn::MultiHeadAttention::create_additive_causal_mask(u("n"), dt)
+        }
+        "TransformerDecoderLayer" => {
+            let mut m = nn::TransformerDecoderLayer::new(u("dims"), u("heads"), mlp, 0.0, nf)?.with_activation(act);
+            load(&mut m)?;
+            let mm = if p["memory_mask"].as_bool() == Some(false) { fast::AttentionMask::None } else { arr(&x[2]) };
+            m.forward(&x[0], &x[1], &causal(x[0].shape()[1])?, &mm)
+        }
+        "TransformerDecoder" => {
+            let mut m = nn::TransformerDecoder::new(u("layers"), u("dims"), u("heads"), mlp, 0.0, nf)?.with_activation(act);
+            load(&mut m)?;
+            m.forward(&x[0], &x[1], &causal(x[0].shape()[1])?, &arr(&x[2]))
+        }
+        "TransformerEncoder" => {
+            let mut m = nn::TransformerEncoder::new(u("layers"), u("dims"), u("heads"), mlp, 0.0, nf)?.with_activation(act);
+            load(&mut m)?;
+            m.forward_mask(&x[0], &causal(x[0].shape()[1])?)
+        }
+        "Transformer" => {
+            let o = nn::TransformerOptions {
+                dims: u("dims"),
+                num_heads: u("heads"),
+                num_encoder_layers: u("enc"),
+                num_decoder_layers: u("dec"),
+                mlp_dims: mlp,
+                dropout: 0.0,
+                activation: act,
+                norm_first: nf,
+            };
+            let mut m = nn::Transformer::new(o)?;
+            load(&mut m)?;
+            let none = fast::AttentionMask::None;
+            m.forward(&x[0], &x[1], &none, &causal(x[1].shape()[1])?, &none)
+        }
+        "Embedding" => {
+            let mut m = nn::Embedding::new(u("num"), u("dims"))?;
+            load(&mut m)?;
+            m.forward(&x[0])
+        }
+        other => panic!("unknown transformer case {other}"),
+    }
+}
+
 fn inputs(id: &str, t: &BTreeMap<String, Tensor>) -> Vec<Tensor> {
     (0..).map_while(|i| t.get(&format!("{id}/in{i}")).cloned()).collect()
 }
@@ -215,6 +279,12 @@ fn run(family: &str, rtol: f32, atol: f32) {
         let x = inputs(&c.id, &t);
         let outs: Result<Vec<(String, Tensor)>> = match family {
             "activations" => activation(c, &x).map(|y| vec![("out".into(), y)]),
+            "transformer" => {
+                let prefix = format!("{}/w/", c.id);
+                let w: mlx_nn::Tree =
+                    t.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v.clone()))).collect();
+                transformer(c, &x, &w).map(|y| vec![("out".into(), y)])
+            }
             "losses" => loss(c, &x).map(|y| vec![("out".into(), y)]),
             _ => {
                 let prefix = format!("{}/w/", c.id);
@@ -247,6 +317,32 @@ fn golden_activations() {
 #[test]
 fn golden_losses() {
     run("losses", 1e-5, 2e-6);
+}
+
+#[test]
+fn golden_transformer() {
+    run("transformer", 1e-4, 1e-5);
+}
+
+/// `Transformer`'s parameter names are MLX's (`tree_flatten(nn.Transformer(...).parameters())`).
+#[test]
+fn transformer_parameter_names() {
+    let o = nn::TransformerOptions { dims: 8, num_heads: 2, num_encoder_layers: 1, num_decoder_layers: 1, mlp_dims: Some(16), ..Default::default() };
+    let names: Vec<String> = nn::Transformer::new(o).unwrap().parameters().into_keys().collect();
+    // encoder: 4 projections + 2 norms + 2 linears (x2) = 12, its ln 2; decoder layer 18, ln 2.
+    assert_eq!(names.len(), 34);
+    for n in [
+        "encoder.layers.0.attention.query_proj.weight",
+        "encoder.layers.0.linear1.bias",
+        "encoder.ln.weight",
+        "decoder.layers.0.self_attention.out_proj.weight",
+        "decoder.layers.0.cross_attention.key_proj.weight",
+        "decoder.layers.0.ln3.bias",
+        "decoder.ln.bias",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
+    }
+    assert!(!names.iter().any(|x| x.contains("dropout") || x.contains("bias") && x.contains("_proj")));
 }
 
 #[test]

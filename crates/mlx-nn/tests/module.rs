@@ -184,3 +184,25 @@ fn layer_errors_are_clear() {
     assert!(nn::Lstm::new(3, 3, true).unwrap().forward_state(&v, None, None).unwrap_err().to_string().starts_with("[LSTM]"));
     assert!(nn::MultiHeadAttention::new(6, 4, false).is_err());
 }
+
+/// Embedding is a gather: its gradient adds the output cotangent into the rows used (row 2
+/// used three times, row 1 never); cross entropy through take_along_axis has gradient
+/// `softmax(logits) - onehot(target)` per row (mean reduction: divided by the batch).
+#[test]
+fn gather_gradients_of_embedding_and_cross_entropy() {
+    let mut emb = nn::Embedding::new(3, 2).unwrap();
+    let idx = Tensor::from_slice(&[0i32, 2, 2, 2], &[2, 2]).unwrap();
+    let vg = nn::value_and_grad(|m: &nn::Embedding, b: &[Tensor]| Ok(vec![mx::sum(&m.forward(&b[0])?, mx::Axes::All, false)?]));
+    let (_, g) = vg(&mut emb, &[idx]).unwrap();
+    assert_eq!(g["weight"].to_vec::<f32>().unwrap(), vec![1.0, 1.0, 0.0, 0.0, 3.0, 3.0]);
+
+    let logits = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 0.5, 0.5, 0.5], &[2, 3]).unwrap();
+    let targets = Tensor::from_slice(&[2i32, 0], &[2]).unwrap();
+    let f = |x: &Tensor| nn::losses::cross_entropy(x, &targets, None, -1, 0.0, nn::Reduction::Mean);
+    let g = mlx_autograd::grad1(f)(&logits).unwrap().to_vec::<f32>().unwrap();
+    let sm = nn::softmax(&logits, -1).unwrap().to_vec::<f32>().unwrap();
+    let want = [sm[0], sm[1], sm[2] - 1.0, sm[3] - 1.0, sm[4], sm[5]].map(|v| v / 2.0);
+    for (a, b) in g.iter().zip(want) {
+        assert!((a - b).abs() < 1e-6, "{g:?} vs {want:?}");
+    }
+}

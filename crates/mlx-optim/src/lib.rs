@@ -25,8 +25,10 @@
 //! save and restore it exactly; slots are created for a parameter the first time it has a
 //! gradient.
 
+mod muon;
 mod optimizers;
 pub mod schedulers;
 
+pub use muon::Muon;
 pub use optimizers::*;
 pub use schedulers::{cosine_decay, exponential_decay, join_schedules, linear_schedule, step_decay, Schedule};

@@ -207,15 +207,15 @@ impl<R: Rule> Optimizer for R {
     }
 }
 
-fn zeros_slots(param: &Tensor, names: &[&str]) -> Result<BTreeMap<String, Tensor>> {
+pub(crate) fn zeros_slots(param: &Tensor, names: &[&str]) -> Result<BTreeMap<String, Tensor>> {
     names.iter().map(|n| Ok((n.to_string(), mx::zeros_like(param)?))).collect()
 }
 
-fn lr_of(ctx: &Ctx, g: &Tensor) -> Result<Tensor> {
+pub(crate) fn lr_of(ctx: &Ctx, g: &Tensor) -> Result<Tensor> {
     mx::astype(&ctx.lr, g.dtype())
 }
 
-fn slot(slots: &BTreeMap<String, Tensor>, name: &str) -> Result<Tensor> {
+pub(crate) fn slot(slots: &BTreeMap<String, Tensor>, name: &str) -> Result<Tensor> {
     slots.get(name).cloned().ok_or_else(|| Error::invalid("Optimizer", format!("Missing optimizer state \"{name}\".")))
 }
 

@@ -1,4 +1,4 @@
-//! Golden optimizer runs from MLX (`golden/cases/nn/optimizers.safetensors`, written by
+//! Golden optimizer runs from MLX (`golden/cases/nn/optimizers{,_extra}.safetensors`, written by
 //! `golden/generate_nn.py`): 5 updates of each optimizer on fixed parameters and gradients;
 //! the parameters and the optimizer state afterwards must match MLX's, and restoring the
 //! saved state must reproduce the next update.
@@ -70,13 +70,38 @@ fn make(op: &str, p: &Value) -> Box<dyn optim::DynOptimizer> {
             Box::new(optim::Sgd::new(s))
         }
         "SGD.step_decay" => Box::new(optim::Sgd::new(optim::step_decay(0.1, 0.5, 2))),
+        "Muon" => {
+            let mut o = optim::Muon::new(f("lr", 0.0));
+            o.momentum = f("momentum", 0.95);
+            o.weight_decay = f("weight_decay", 0.01);
+            o.nesterov = p["nesterov"].as_bool().unwrap_or(true);
+            o.ns_steps = p["ns_steps"].as_u64().unwrap_or(5) as usize;
+            Box::new(o)
+        }
+        "Muon.cosine" => Box::new(optim::Muon::new(optim::cosine_decay(f("lr", 0.0), p["decay_steps"].as_u64().unwrap(), 0.0))),
+        // MultiOptimizer([Muon(0.02), AdamW(0.01)], [lambda k, g: g.ndim >= 2])
+        "Multi" => {
+            let matrices: optim::Filter = Box::new(|_: &str, g: &Tensor| g.ndim() >= 2);
+            Box::new(optim::MultiOptimizer::new(vec![Box::new(optim::Muon::new(0.02)), Box::new(optim::AdamW::new(0.01))], vec![matrices]).unwrap())
+        }
+        "Adam.exponential" => Box::new(optim::Adam::new(optim::exponential_decay(0.05, 0.8))),
         other => panic!("unknown optimizer {other}"),
     }
 }
 
 #[test]
 fn golden_optimizers() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../golden/cases/nn/optimizers.safetensors");
+    run("optimizers");
+}
+
+/// Muon, MultiOptimizer (Muon + AdamW) and a standalone exponential decay (issue #6).
+#[test]
+fn golden_optimizers_extra() {
+    run("optimizers_extra");
+}
+
+fn run(family: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../golden/cases/nn/{family}.safetensors"));
     let (arrays, meta) = mlx_io::load_safetensors(&path).unwrap();
     let t: Tree = arrays.into_iter().collect();
     let cases: Vec<Value> = serde_json::from_str(&meta["cases"]).unwrap();
@@ -134,7 +159,7 @@ fn golden_optimizers() {
             }
         }
     }
-    eprintln!("optimizers: {} cases, {} failures", cases.len(), failures.len());
+    eprintln!("{family}: {} cases, {} failures", cases.len(), failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -60,11 +60,18 @@ impl MultiHeadAttention {
         self.out_proj.forward(&o)
     }
 
-    /// The additive causal mask `(N, N)`: 0 on and below the diagonal, -1e9 above.
+    /// The additive causal mask `(N, N)` of `dtype` (MLX's
+    /// `create_additive_causal_mask(N, dtype=float32)`): 0 on and below the diagonal, the
+    /// dtype's lowest finite value (`finfo(dtype).min`) above, so masked scores stay finite.
+    ///
+    /// # Errors
+    /// `[finfo]` for a dtype that is not floating point.
     pub fn create_additive_causal_mask(n: usize, dtype: Dtype) -> Result<Tensor> {
         let idx = mx::arange(0, n as i64, 1, Dtype::Int32)?;
         let above = mx::less(&mx::reshape(&idx, &[-1, 1])?, &mx::reshape(&idx, &[1, -1])?)?;
-        mx::astype(&mx::multiply(&mx::astype(&above, Dtype::Float32)?, -1e9)?, dtype)
+        let lowest = mx::finfo(dtype)?.min;
+        // MLX: mask.astype(dtype) * finfo(dtype).min (a weak scalar: the dtype stays).
+        mx::multiply(&mx::astype(&above, dtype)?, lowest)
     }
 }
 

@@ -110,19 +110,21 @@ impl Embedding {
         let scale = (1.0 / dims.max(1) as f64).sqrt();
         Ok(Embedding { state: ModuleState::default(), weight: init::normal(&[num_embeddings, dims], 0.0, scale, Dtype::Float32)? })
     }
-    /// Integer indices of any shape -> `(*shape, dims)`. TODO(#3): a gather (`take`) once merged;
-    /// today a one-hot matmul (same values and gradients).
+    /// Integer indices of any shape -> `(*shape, dims)`: MLX's `self.weight[x]`, a gather of
+    /// rows (`take(weight, x, 0)`), so memory is O(indices * dims) and the gradient scatters
+    /// into the rows used.
+    ///
+    /// # Errors
+    /// `[Embedding]` for non-integer indices; from `eval`, `[gather]` for an index outside
+    /// `-num_embeddings..num_embeddings`.
     pub fn forward(&self, indices: &Tensor) -> Result<Tensor> {
         if !indices.dtype().is_integer() {
             return Err(Error::invalid("Embedding", format!("Indices must be integers, got {}.", indices.dtype())));
         }
-        let n = self.weight.shape()[0];
-        let classes = mx::arange(0, n as i64, 1, Dtype::Int32)?;
-        let idx = mx::expand_dims(&mx::astype(indices, Dtype::Int32)?, -1)?;
-        let onehot = mx::astype(&mx::equal(&idx, &classes)?, self.weight.dtype())?;
-        mx::matmul(&onehot, &self.weight)
+        mx::take(&self.weight, indices, 0)
     }
-    /// Uses the table as a linear layer: `x @ weight.T` (tied output embeddings).
+    /// Uses the table as a linear layer: `x @ weight.T` (MLX's `as_linear`, for tied output
+    /// embeddings): `(..., dims)` -> `(..., num_embeddings)`.
     pub fn as_linear(&self, x: &Tensor) -> Result<Tensor> {
         mx::matmul(x, &mx::transpose(&self.weight, [1, 0])?)
     }
