@@ -90,6 +90,9 @@ pub(crate) fn vjp(
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => no_rule(p),
+        // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
+        // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
+        Primitive::Linalg(_) => no_rule(p),
     }
 }
 
@@ -154,6 +157,9 @@ pub(crate) fn jvp(
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => no_rule(p),
+        // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
+        // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
+        Primitive::Linalg(_) => no_rule(p),
     }
 }
 
@@ -230,6 +236,13 @@ pub(crate) fn batch(
         )),
         Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
+        // Factorizations batch over leading axes already: move the batch axis to the front.
+        // Every output carries it there.
+        Primitive::Linalg(_) => {
+            let outs = apply(p.clone(), vec![x_front()?])?;
+            let n = outs.len();
+            Ok((outs, vec![Some(0); n]))
+        }
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::AsStrided { .. }
