@@ -153,13 +153,16 @@ def fam_linalg():
                 f.add("linalg.eigh", {"uplo": uplo}, [spd(n, batch, d)])
             f.add("linalg.eigvals", {}, [well(shape, d)])
             f.add("linalg.eig", {}, [well(shape, d)])
-            f.add("linalg.det", {}, [well(shape, d)])
+            if d == "float32":
+                # MLX 0.32.4's float64 det is float32-accurate (DIFFERENCES.md): float32 only.
+                f.add("linalg.det", {}, [well(shape, d)])
             f.add("linalg.slogdet", {}, [well(shape, d)])
             f.add("linalg.solve", {}, [well(shape, d), r(d, shape[:-1] + (2,))])
         f.add("linalg.solve", {}, [well((3, 3), d), r(d, (3,))])
         f.add("linalg.solve_triangular", {"upper": True}, [well((3, 3), d), r(d, (3,))])
         f.add("linalg.inv", {}, [g.T(well((3, 3), d), tr([1, 0]))])
-        f.add("linalg.det", {}, [g.T(well((2, 3, 3), d), tr([0, 2, 1]))])
+        if d == "float32":
+            f.add("linalg.det", {}, [g.T(well((2, 3, 3), d), tr([0, 2, 1]))])
         f.add("linalg.eigvalsh", {"uplo": "L"}, [g.arr([[4.0, 100.0], [2.0, 5.0]], d)])
         f.add("linalg.eigvalsh", {"uplo": "U"}, [g.arr([[4.0, 100.0], [2.0, 5.0]], d)])
         f.add("linalg.eigvals", {}, [g.arr([[0.0, -1.0], [1.0, 0.0]], d)])

@@ -125,14 +125,15 @@ pub fn lu_factor(a: &Tensor) -> Result<(Tensor, Tensor)> {
 }
 
 /// LU factorization (`mx.linalg.lu`): `(P, L, U)` with `P (..., M)` uint32 row indices,
-/// `L (..., M, K)` unit lower triangular, `U (..., K, N)` upper: `L @ U == A[P]`.
+/// `L (..., M, K)` unit lower triangular, `U (..., K, N)` upper: `A == (L @ U)[P]` (row `i`
+/// of `A` is row `P[i]` of `L U`; MLX's convention, the inverse of the kernel's `perm`).
 ///
 /// # Errors
 /// `[linalg::lu]` for fewer than 2 dimensions or a non-float dtype.
 pub fn lu(a: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
     check("linalg::lu", a)?;
     let mut v = factor(LinalgOp::Lu, a)?;
-    let perm = v.pop().expect("three outputs");
+    let perm = crate::argsort(&v.pop().expect("three outputs"), -1)?;
     let packed = v.swap_remove(0);
     let nd = a.ndim();
     let (m, n) = (a.shape()[nd - 2], a.shape()[nd - 1]);
