@@ -80,6 +80,16 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
         // The function's outputs are the last inputs: pass them through.
         return Ok(x[x.len().saturating_sub(*num_outputs)..].to_vec());
     }
+    if let Primitive::Linalg(op) = primitive {
+        // Several outputs: each checked against its inferred spec.
+        let outs = backend.linalg(*op, &x[0], specs)?;
+        if outs.len() != specs.len()
+            || outs.iter().zip(specs).any(|(o, s)| o.shape() != &s.shape[..] || o.dtype != s.dtype)
+        {
+            return Err(Error::runtime(primitive.name(), format!("{} produced outputs that differ from inference", backend.name())));
+        }
+        return Ok(outs);
+    }
     let out = &specs[0];
     let one = match primitive {
         Primitive::Full { value, .. } => backend.full(out, *value)?,
@@ -112,6 +122,7 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
         Primitive::Copy => backend.copy(&x[0])?,
         Primitive::StopGradient => x[0].clone(),
         Primitive::Custom { .. } => return Err(Error::runtime("custom", "handled above")),
+        Primitive::Linalg(_) => return Err(Error::runtime("linalg", "handled above")),
         Primitive::RandomBits { .. } => backend.random_bits(&x[0], out)?,
         Primitive::ConvGeneral(p) => backend.conv_general(&x[0], &x[1], p, out)?,
         Primitive::GatherMm => backend.gather_mm(&x[0], &x[1], &x[2], &x[3], out)?,

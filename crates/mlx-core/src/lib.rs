@@ -18,6 +18,8 @@ mod device;
 mod display;
 mod eval;
 pub mod graph;
+/// Matrix factorizations and linear algebra (`mx.linalg`).
+pub mod linalg;
 mod operand;
 mod operators;
 pub mod ops;
@@ -28,7 +30,7 @@ pub use device::{default_device, register_backend, set_default_device, Device};
 pub use eval::run as run_primitive;
 pub use mlx_ops::{
     active_memory, cache_memory, clear_cache, peak_memory, promote, reset_peak_memory, set_cache_limit, ArgReduceOp,
-    Backend, BinaryOp, Bool8, ConvParams, Dtype, DtypeCategory, Error, Opaque, Primitive, ReduceOp, Result, Scalar, ScanOp,
+    Backend, BinaryOp, Bool8, ConvParams, Dtype, DtypeCategory, Error, LinalgOp, Opaque, Primitive, ReduceOp, Result, Scalar, ScanOp,
     ScatterMode, Spec, UnaryOp, C64,
 };
 pub use operand::{result_type, ArrayLike, Operand};

@@ -10,6 +10,8 @@ mod elementwise_ext;
 mod math;
 mod gather_mm;
 mod indexing;
+mod linalg;
+mod linalg_eig;
 mod matmul;
 pub mod num;
 mod random;
@@ -20,7 +22,7 @@ pub mod strided;
 pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
-use mlx_ops::{ScanOp, ScatterMode};
+use mlx_ops::{LinalgOp, ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -85,5 +87,9 @@ impl Backend for CpuBackend {
     }
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
         indexing::scatter(mode, x, idx, upd, axis, out)
+    }
+    // --- linalg ---
+    fn linalg(&self, op: LinalgOp, x: &ArrayData, outs: &[Spec]) -> Result<Vec<ArrayData>> {
+        linalg::linalg(op, x, outs)
     }
 }

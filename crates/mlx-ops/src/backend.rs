@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
-use crate::{ScanOp, ScatterMode};
+use crate::{LinalgOp, ScanOp, ScatterMode};
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
 #[derive(Clone)]
@@ -111,5 +111,12 @@ pub trait Backend: Send + Sync {
     /// Errors (never writes out of bounds) on an index outside `-n..n`; negatives wrap.
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), mode.name())
+    }
+    // --- linalg ---
+    /// A factorization of every trailing matrix of `x`; `outs` are the inferred outputs, in
+    /// order (`LinalgOp::infer`). Data-dependent failures (a singular matrix to invert) are
+    /// errors.
+    fn linalg(&self, op: LinalgOp, x: &ArrayData, outs: &[Spec]) -> Result<Vec<ArrayData>> {
+        unsupported(self.name(), op.name())
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::conv::ConvParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::indexing::{ScanOp, ScatterMode};
+use crate::linalg::LinalgOp;
 use crate::{Dtype, Error, Result, Scalar};
 
 /// Opaque data a higher layer attaches to a [`Primitive::Custom`] node (mlx-autograd stores a
@@ -452,6 +453,9 @@ pub enum Primitive {
     AsStrided { shape: Vec<usize>, strides: Vec<isize>, offset: usize },
     /// The same bytes read as another dtype (`mx.view`); the last axis scales with the size.
     View { dtype: Dtype },
+    // --- linalg: the factorizations of mlx.core.linalg (rules in `crate::linalg`) ---
+    /// One factorization of the trailing matrices; one input, one or more outputs.
+    Linalg(LinalgOp),
 }
 
 impl Primitive {
@@ -485,6 +489,7 @@ impl Primitive {
             Primitive::Scatter { mode, .. } => mode.name(),
             Primitive::AsStrided { .. } => "as_strided",
             Primitive::View { .. } => "view",
+            Primitive::Linalg(op) => op.name(),
         }
     }
 
@@ -510,6 +515,7 @@ impl Primitive {
             | Primitive::Copy
             | Primitive::StopGradient => 1,
             | Primitive::RandomBits { .. } => 1,
+            Primitive::Linalg(_) => 1,
         })
     }
 
@@ -729,6 +735,8 @@ impl Primitive {
                 crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
             }
             Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
+            // Several outputs: returned whole.
+            Primitive::Linalg(l) => return l.infer(&inputs[0]),
         };
         Ok(vec![out])
     }
@@ -759,6 +767,7 @@ impl Primitive {
         all.push(Primitive::ConvGeneral(ConvParams::simple(1)));
         all.push(Primitive::GatherMm);
         all.extend(crate::indexing::catalog());
+        all.extend(crate::linalg::LinalgOp::catalog().into_iter().map(Primitive::Linalg));
         all
     }
 }

@@ -97,6 +97,9 @@ pub(crate) fn vjp(
         Primitive::AsStrided { .. } => strided::as_strided_vjp(p, x0()?, g),
         Primitive::View { dtype } => strided::view_not_differentiable("vjp", *dtype),
         Primitive::ConvGeneral(_) => no_rule(p),
+        // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
+        // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
+        Primitive::Linalg(_) => no_rule(p),
     }
 }
 
@@ -163,6 +166,9 @@ pub(crate) fn jvp(
         Primitive::AsStrided { .. } => same(t0),
         Primitive::View { dtype } => strided::view_not_differentiable("jvp", *dtype),
         Primitive::ConvGeneral(_) => no_rule(p),
+        // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
+        // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
+        Primitive::Linalg(_) => no_rule(p),
     }
 }
 
@@ -245,6 +251,13 @@ pub(crate) fn batch(
         // The batch axis in front never is the (reinterpreted) last axis.
         Primitive::View { dtype } => Ok((vec![ap(Primitive::View { dtype: *dtype }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ConvGeneral(_) => no_rule(p),
+        // Factorizations batch over leading axes already: move the batch axis to the front.
+        // Every output carries it there.
+        Primitive::Linalg(_) => {
+            let outs = apply(p.clone(), vec![x_front()?])?;
+            let n = outs.len();
+            Ok((outs, vec![Some(0); n]))
+        }
     }
 }
 

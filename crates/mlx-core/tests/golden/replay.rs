@@ -9,6 +9,8 @@ use crate::data::{decode, make_tensor, read_tensor, Stored, Vals};
 
 #[path = "replay_shapeops.rs"]
 mod shapeops;
+#[path = "replay_linalg.rs"]
+mod linalg;
 
 // ----------------------------------------------------------------------------------------
 // Running one case
@@ -320,6 +322,8 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             mx::conv_general(tensor(xs, 0)?, tensor(xs, 1)?, &opts)
         }
         "convolve" => mx::convolve(tensor(xs, 0)?, tensor(xs, 1)?, p["mode"].as_str().unwrap_or("")),
+        // --- mlx.core.linalg (golden/replay_linalg.rs) ---
+        op if linalg::is_linalg(op) => return linalg::dispatch(op, p, xs),
         // --- shapeops (golden/replay_shapeops.rs) ---
         op if shapeops::OPS.contains(&op) => return shapeops::dispatch(op, p, xs),
         // elemops (issue #3): math, bitwise, random, dtype utilities, windows
