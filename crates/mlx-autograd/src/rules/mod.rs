@@ -2,7 +2,7 @@
 //!
 //! Each `match` on [`Primitive`] here is exhaustive with no `_ =>` arm: a new primitive does not
 //! compile until it has all three rules. The families mirror mlx-ops/mlx-core file names
-//! (`creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`); each rule states its
+//! (`conv`, `creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`); each rule states its
 //! derivative in a comment.
 //!
 //! Conventions (MLX's):
@@ -13,6 +13,7 @@
 //! - Batching: given inputs with an optional batch axis (all batched ones of size `size`),
 //!   returns outputs with theirs. Most rules move the batch axis to the front first.
 
+mod conv;
 mod creation;
 mod custom;
 mod elementwise;
@@ -84,8 +85,8 @@ pub(crate) fn vjp(
         }
         Primitive::Scan { op: ScanOp::Sum, axis, reverse, inclusive } => indexing::scan_vjp(ScanOp::Sum, *axis, *reverse, *inclusive, g),
         Primitive::Sort { axis } => indexing::sort_vjp(*axis, x0()?, g),
-        Primitive::ConvGeneral(_)
-        | Primitive::GatherMm
+        Primitive::ConvGeneral(cp) => conv::conv_vjp(cp, &inputs[0], &inputs[1], g, needed),
+        Primitive::GatherMm
         | Primitive::Scan { .. }
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
@@ -148,8 +149,8 @@ pub(crate) fn jvp(
         // d cumsum(x) = cumsum(dx)
         Primitive::Scan { op: ScanOp::Sum, .. } => same(t0),
         Primitive::Sort { axis } => indexing::sort_jvp(*axis, &inputs[0], t0),
-        Primitive::ConvGeneral(_)
-        | Primitive::GatherMm
+        Primitive::ConvGeneral(cp) => conv::conv_jvp(cp, &inputs[0], &inputs[1], &tangents[0], &tangents[1]),
+        Primitive::GatherMm
         | Primitive::Scan { .. }
         | Primitive::Scatter { .. }
         | Primitive::AsStrided { .. }
@@ -230,8 +231,8 @@ pub(crate) fn batch(
         )),
         Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
-        Primitive::ConvGeneral(_)
-        | Primitive::GatherMm
+        Primitive::ConvGeneral(cp) => conv::conv_batch(cp, inputs, axes, size),
+        Primitive::GatherMm
         | Primitive::AsStrided { .. }
         | Primitive::View { .. } => no_rule(p),
     }
