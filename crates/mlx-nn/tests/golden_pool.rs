@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use mlx_autograd as tf;
 use mlx_core::{self as mx, Axes, Dtype, Result, Tensor};
-use mlx_nn::{self as nn, Module, UnaryModule};
+use mlx_nn::{self as nn, UnaryModule};
 use serde_json::Value;
 
 fn load() -> (Vec<Value>, BTreeMap<String, Tensor>) {
