@@ -60,12 +60,14 @@ def cnn():
     return nn.Sequential(
         nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten() if hasattr(nn, "Flatten") else Flatten(),
+        Flatten(),
         nn.Linear(7 * 7 * 16, 10),
     )
 
 
 class Flatten(nn.Module):
+    """(N, ...) -> (N, prod(...)); mlx.nn has no Flatten layer."""
+
     def __call__(self, x):
         return x.reshape(x.shape[0], -1)
 
