@@ -217,10 +217,28 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
         }
         Primitive::Copy => smooth(prim_fn(Primitive::Copy), vec![a34(r)], 1e-6),
         Primitive::StopGradient => Setup { kind: Kind::Zero, f: prim_fn(Primitive::StopGradient), xs: vec![a34(r)], tol: 0.0 },
+        // Random strides, paddings (some wider than the kernel), dilations, groups, flip, over
+        // 1 or 2 spatial axes: every branch of the conv rules.
         Primitive::ConvGeneral(_) => {
-            let x = tensor(&r.vec(2 * 5 * 3, Rng::sym), &[2, 5, 3]);
-            let w = tensor(&r.vec(4 * 2 * 3, Rng::sym), &[4, 2, 3]);
-            Setup { kind: Kind::NoRule, f: prim_fn(Primitive::ConvGeneral(mx::ConvParams::simple(1))), xs: vec![x, w], tol: 0.0 }
+            let sd = if r.next() < 0.5 { 1 } else { 2 };
+            let pick = |r: &mut Rng, n: usize| (r.next() * n as f64) as usize;
+            let groups = 1 + pick(r, 2);
+            let (cin, cout) = (2, 4);
+            let (sp, k): (Vec<usize>, Vec<usize>) = if sd == 1 { (vec![5], vec![2 + pick(r, 2)]) } else { (vec![4, 3], vec![2, 2]) };
+            let q = mx::ConvParams {
+                stride: (0..sd).map(|_| 1 + pick(r, 2)).collect(),
+                padding_lo: (0..sd).map(|_| pick(r, 4)).collect(),
+                padding_hi: (0..sd).map(|_| pick(r, 4)).collect(),
+                kernel_dilation: (0..sd).map(|_| 1 + pick(r, 2)).collect(),
+                input_dilation: (0..sd).map(|_| 1 + pick(r, 2)).collect(),
+                groups,
+                flip: r.next() < 0.5,
+            };
+            let xshape: Vec<usize> = [vec![2], sp, vec![cin]].concat();
+            let wshape: Vec<usize> = [vec![cout], k, vec![cin / groups]].concat();
+            let x = tensor(&r.vec(xshape.iter().product(), Rng::sym), &xshape);
+            let w = tensor(&r.vec(wshape.iter().product(), Rng::sym), &wshape);
+            smooth(prim_fn(Primitive::ConvGeneral(q)), vec![x, w], 1e-6)
         }
         // Repeated matrix indices on both sides: the gradient accumulates.
         Primitive::GatherMm => {

@@ -38,6 +38,7 @@ compile_error!("mlx-io assumes a little-endian host");
 mod cursor;
 mod ggml;
 pub mod gguf;
+pub mod gzip;
 pub mod npy;
 pub mod npz;
 pub mod safetensors;

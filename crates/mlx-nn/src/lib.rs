@@ -35,10 +35,11 @@ pub use layers::linear::{Bilinear, Embedding, Identity, Linear, Sequential};
 pub use layers::norm::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm};
 pub use layers::positional::{ALiBi, RoPE};
 pub use layers::recurrent::{Gru, Lstm, Rnn};
+pub use layers::pooling::{AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Pool, PoolKind};
 pub use layers::transformer::{
     Activation, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, TransformerOptions,
 };
-pub use layers::upsample::Upsample;
+pub use layers::upsample::{Upsample, UpsampleMode};
 pub use losses::Reduction;
 pub use mlx_autograd::Tree;
 pub use module::{load_tree, value_and_grad, Child, ChildMut, Module, ModuleState, UnaryModule};

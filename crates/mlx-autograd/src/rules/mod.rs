@@ -2,10 +2,9 @@
 //!
 //! Each `match` on [`Primitive`] here is exhaustive with no `_ =>` arm: a new primitive does not
 //! compile until it has all three rules. The families mirror mlx-ops/mlx-core file names
-//! (`creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`, and for issue #4
-//! `scan` (cumprod/cummax/cummin/logcumsumexp), `scatter` (max/min/prod), `gather_mm`, `strided`
-//! (as_strided, view)); each rule states its derivative in a comment. Only `ConvGeneral` is
-//! left without rules (`no_rule`: a clear error).
+//! (`conv`, `creation`, `elementwise`, `indexing`, `reduce`, `linalg`, `shape`, `custom`, and for
+//! issue #4 `scan` (cumprod/cummax/cummin/logcumsumexp), `scatter` (max/min/prod), `gather_mm`,
+//! `strided` (as_strided, view)); each rule states its derivative in a comment.
 //!
 //! Conventions (MLX's):
 //! - VJP: given the cotangents of a node's outputs (materialized, one per output), returns one
@@ -15,6 +14,7 @@
 //! - Batching: given inputs with an optional batch axis (all batched ones of size `size`),
 //!   returns outputs with theirs. Most rules move the batch axis to the front first.
 
+mod conv;
 mod creation;
 mod custom;
 mod elementwise;
@@ -96,7 +96,7 @@ pub(crate) fn vjp(
         Primitive::Scatter { axis, mode } => scatter::scatter_reduce_vjp(*axis, *mode, inputs, y, g, needed),
         Primitive::AsStrided { .. } => strided::as_strided_vjp(p, x0()?, g),
         Primitive::View { dtype } => strided::view_not_differentiable("vjp", *dtype),
-        Primitive::ConvGeneral(_) => no_rule(p),
+        Primitive::ConvGeneral(cp) => conv::conv_vjp(cp, &inputs[0], &inputs[1], g, needed),
         // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
         // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
         Primitive::Linalg(_) => no_rule(p),
@@ -165,7 +165,7 @@ pub(crate) fn jvp(
         // d as_strided(x) = as_strided(dx) (linear)
         Primitive::AsStrided { .. } => same(t0),
         Primitive::View { dtype } => strided::view_not_differentiable("jvp", *dtype),
-        Primitive::ConvGeneral(_) => no_rule(p),
+        Primitive::ConvGeneral(cp) => conv::conv_jvp(cp, &inputs[0], &inputs[1], &tangents[0], &tangents[1]),
         // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
         // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
         Primitive::Linalg(_) => no_rule(p),
@@ -250,7 +250,7 @@ pub(crate) fn batch(
         Primitive::AsStrided { .. } => strided::as_strided_batch(p, &x_front()?),
         // The batch axis in front never is the (reinterpreted) last axis.
         Primitive::View { dtype } => Ok((vec![ap(Primitive::View { dtype: *dtype }, vec![x_front()?])?], vec![Some(0)])),
-        Primitive::ConvGeneral(_) => no_rule(p),
+        Primitive::ConvGeneral(cp) => conv::conv_batch(cp, inputs, axes, size),
         // Factorizations batch over leading axes already: move the batch axis to the front.
         // Every output carries it there.
         Primitive::Linalg(_) => {

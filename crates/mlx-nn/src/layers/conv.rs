@@ -1,7 +1,8 @@
 //! Convolutions: `Conv1d/2d/3d` and `ConvTranspose1d/2d/3d` (channels-last like MLX: inputs
 //! `(N, *spatial, C_in)`, weights `(C_out, *kernel, C_in / groups)`; for the transposed ones
 //! `(C_out, *kernel, C_in)`), weights `U(-s, s)` with MLX's `s`, biases zero.
-//! Gradients through convolutions need the conv autograd rules (pending in mlx-autograd).
+//! Gradients flow to the input, weight and bias through `ConvGeneral`'s rules
+//! (`mlx-autograd/src/rules/conv.rs`); golden parameter gradients in `tests/golden_pool.rs`.
 
 use mlx_core::{self as mx, ConvGeneralOptions, ConvTransposeOptions, Dtype, Error, Result, Spatial, Tensor};
 

@@ -6,6 +6,7 @@ pub mod conv;
 pub mod dropout;
 pub mod linear;
 pub mod norm;
+pub mod pooling;
 pub mod positional;
 pub mod recurrent;
 pub mod transformer;
