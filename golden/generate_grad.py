@@ -126,6 +126,13 @@ F = {
                           + mx.sum(mx.square(mx.sort(x, axis=0)))],
     "take_v": lambda x: [mx.take_along_axis(x, mx.array([2, 0, 0]), axis=0) * 2.0],
     "cumsum_v": lambda x: [mx.cumsum(x, axis=-1)],
+    # fft (fft branch): real losses of transforms (MLX's conjugate-transpose VJPs)
+    "rfft_sq": lambda x: [mx.sum(mx.square(mx.real(mx.fft.rfft(x)))
+                                 + 2.0 * mx.square(mx.imag(mx.fft.rfft(x))))],
+    "irfft_odd": lambda x: [mx.sum(mx.square(mx.fft.irfft(x.astype(mx.complex64), n=5))
+                                   * mx.arange(5).astype(mx.float32))],
+    "fft2_mix": lambda x: [mx.sum(mx.real(mx.fft.fft2(x)) * mx.imag(mx.fft.ifft2(x * 2.0, norm="ortho")))],
+    "stft_energy": lambda x: [mx.sum(mx.square(mx.real(mx.fft.stft(x, n_fft=4, hop_length=2))))],
 }
 
 
@@ -235,6 +242,14 @@ def fam_grad():
         grad_case(f, "put_along", [rand(d, (3, 4)), rand(d, (3, 2))], (0, 1))
         grad_case(f, "cumsum_fn", [rand(d, (3, 4))], (0,))
         grad_case(f, "sort_fn", [rand(d, (3, 4))], (0,))
+    # fft (float32 only: MLX transforms in float32/complex64). Own generator, so the shared
+    # stream (and every later case) is unchanged.
+    own = np.random.default_rng(SEED + 1)
+    r32 = lambda shape: G.arr(np.round(own.standard_normal(shape), 4), "float32")
+    grad_case(f, "rfft_sq", [r32((3, 6))], (0,))
+    grad_case(f, "irfft_odd", [r32((2, 3))], (0,))
+    grad_case(f, "fft2_mix", [r32((3, 4))], (0,))
+    grad_case(f, "stft_energy", [r32((10,))], (0,))
     return f
 
 

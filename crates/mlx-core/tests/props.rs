@@ -150,6 +150,10 @@ proptest! {
             ("roll", |x, a| mx::roll(x, &[1], a)),
             ("tile", |x, _| mx::tile(x, &[2, 1])),
             ("view", |x, _| mx::view(x, Dtype::Uint8)),
+            // fft: one primitive, complex, real-forward and real-inverse kernels
+            ("fft_imag", |x, a| mx::imag(&mx::fft::fft(x, None, a, mx::fft::FftNorm::Backward)?)),
+            ("rfft", |x, a| mx::fft::rfft(x, None, a, mx::fft::FftNorm::Ortho)),
+            ("irfft", |x, a| mx::fft::irfft(x, 5, a, mx::fft::FftNorm::Forward)),
             ("searchsorted", |x, _| mx::searchsorted(&mx::Tensor::from_slice(&[-1.0f32, 0.0, 2.0], &[3])?, x, "left")),
         ];
         for (name, op) in ops {
@@ -181,5 +185,5 @@ fn every_primitive_is_exercised_by_the_view_property() {
     // map1/map2 loops. RandomBits has no array input to view.)
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
     // 92 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests).
-    assert_eq!(names.len(), 92, "new primitive: extend the view/contiguous property test: {names:?}");
+    assert_eq!(names.len(), 93, "new primitive: extend the view/contiguous property test: {names:?}");
 }

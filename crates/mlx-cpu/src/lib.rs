@@ -6,6 +6,7 @@ mod conv;
 mod copy;
 mod elementwise;
 mod elementwise_ext;
+mod fft;
 mod math;
 mod gather_mm;
 mod indexing;
@@ -19,7 +20,7 @@ pub mod strided;
 pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
-use mlx_ops::{ScanOp, ScatterMode};
+use mlx_ops::{FftParams, ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -84,5 +85,9 @@ impl Backend for CpuBackend {
     }
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
         indexing::scatter(mode, x, idx, upd, axis, out)
+    }
+    // --- fft ---
+    fn fft(&self, x: &ArrayData, params: &FftParams, out: &Spec) -> Result<ArrayData> {
+        fft::fft(x, params, out)
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
-use crate::{ScanOp, ScatterMode};
+use crate::{FftParams, ScanOp, ScatterMode};
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
 #[derive(Clone)]
@@ -111,5 +111,11 @@ pub trait Backend: Send + Sync {
     /// Errors (never writes out of bounds) on an index outside `-n..n`; negatives wrap.
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), mode.name())
+    }
+    // --- fft ---
+    /// `Fft`: the transform `params` describe (inverse ones scaled by `1 / n`), computed along
+    /// each axis in turn.
+    fn fft(&self, x: &ArrayData, params: &FftParams, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "fft")
     }
 }

@@ -10,6 +10,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use crate::conv::ConvParams;
+use crate::fft::FftParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::indexing::{ScanOp, ScatterMode};
 use crate::{Dtype, Error, Result, Scalar};
@@ -452,6 +453,9 @@ pub enum Primitive {
     AsStrided { shape: Vec<usize>, strides: Vec<isize>, offset: usize },
     /// The same bytes read as another dtype (`mx.view`); the last axis scales with the size.
     View { dtype: Dtype },
+    // --- fft (rule in `crate::fft`) ---
+    /// MLX's `FFT`: a complex, real-forward or real-inverse transform over `axes`.
+    Fft(FftParams),
 }
 
 impl Primitive {
@@ -485,6 +489,7 @@ impl Primitive {
             Primitive::Scatter { mode, .. } => mode.name(),
             Primitive::AsStrided { .. } => "as_strided",
             Primitive::View { .. } => "view",
+            Primitive::Fft(_) => "fft",
         }
     }
 
@@ -510,6 +515,7 @@ impl Primitive {
             | Primitive::Copy
             | Primitive::StopGradient => 1,
             | Primitive::RandomBits { .. } => 1,
+            Primitive::Fft(_) => 1,
         })
     }
 
@@ -729,6 +735,7 @@ impl Primitive {
                 crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
             }
             Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
+            Primitive::Fft(p) => crate::fft::infer_fft(p, &inputs[0])?,
         };
         Ok(vec![out])
     }
@@ -759,6 +766,7 @@ impl Primitive {
         all.push(Primitive::ConvGeneral(ConvParams::simple(1)));
         all.push(Primitive::GatherMm);
         all.extend(crate::indexing::catalog());
+        all.extend(crate::fft::catalog());
         all
     }
 }

@@ -16,6 +16,7 @@
 mod creation;
 mod custom;
 mod elementwise;
+mod fft;
 mod indexing;
 mod linalg;
 mod reduce;
@@ -84,6 +85,7 @@ pub(crate) fn vjp(
         }
         Primitive::Scan { op: ScanOp::Sum, axis, reverse, inclusive } => indexing::scan_vjp(ScanOp::Sum, *axis, *reverse, *inclusive, g),
         Primitive::Sort { axis } => indexing::sort_vjp(*axis, x0()?, g),
+        Primitive::Fft(q) => Ok(vec![Some(fft::vjp(q, x0()?, y, g)?)]),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::Scan { .. }
@@ -148,6 +150,8 @@ pub(crate) fn jvp(
         // d cumsum(x) = cumsum(dx)
         Primitive::Scan { op: ScanOp::Sum, .. } => same(t0),
         Primitive::Sort { axis } => indexing::sort_jvp(*axis, &inputs[0], t0),
+        // d fft(x) = fft(dx) (linear)
+        Primitive::Fft(_) => same(t0),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::Scan { .. }
@@ -230,6 +234,7 @@ pub(crate) fn batch(
         )),
         Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
+        Primitive::Fft(q) => Ok((vec![ap(fft::batched(q), vec![x_front()?])?], vec![Some(0)])),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::AsStrided { .. }

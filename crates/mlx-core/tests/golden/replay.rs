@@ -9,6 +9,10 @@ use crate::data::{decode, make_tensor, read_tensor, Stored, Vals};
 
 #[path = "replay_shapeops.rs"]
 mod shapeops;
+#[path = "replay_fft.rs"]
+mod fft_ops;
+#[path = "replay_api.rs"]
+mod api;
 
 // ----------------------------------------------------------------------------------------
 // Running one case
@@ -322,6 +326,9 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
         "convolve" => mx::convolve(tensor(xs, 0)?, tensor(xs, 1)?, p["mode"].as_str().unwrap_or("")),
         // --- shapeops (golden/replay_shapeops.rs) ---
         op if shapeops::OPS.contains(&op) => return shapeops::dispatch(op, p, xs),
+        op if op.starts_with("fft.") => return fft_ops::dispatch(op, p, xs),
+        "random.permutation" => return fft_ops::permutation(p, xs),
+        op if api::OPS.contains(&op) => return api::dispatch(op, p, xs),
         // elemops (issue #3): math, bitwise, random, dtype utilities, windows
         _ => return crate::elemops::dispatch(op, p, xs),
     };
