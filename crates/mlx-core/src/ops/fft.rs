@@ -18,7 +18,7 @@
 //! assert_eq!(back.to_vec::<f32>().unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
 //! ```
 
-use mlx_ops::{Dtype, Error, FftParams, Primitive, Result};
+use mlx_ops::{Dtype, Error, FftParams, Primitive, Result, Scalar};
 
 use crate::ops::indexing::IndexItem;
 use crate::ops::manip::PadMode;
@@ -421,7 +421,7 @@ fn frame_window(op: &str, n_fft: usize, win_length: Option<usize>, window: Optio
         return Ok(w);
     }
     let left = (n_fft - wl) / 2;
-    crate::pad(&w, &[(left, n_fft - wl - left)], PadMode::Constant(0.into()))
+    crate::pad(&w, &[(left, n_fft - wl - left)], PadMode::Constant(Scalar::Int(0)))
 }
 
 fn hop_of(op: &str, n_fft: usize, hop: Option<usize>) -> Result<usize> {
@@ -460,7 +460,7 @@ pub fn stft(x: &Tensor, opts: &StftOptions) -> Result<Tensor> {
     if opts.center {
         let mode = match opts.pad_mode.as_str() {
             "reflect" => PadMode::Reflect,
-            "constant" => PadMode::Constant(0.into()),
+            "constant" => PadMode::Constant(Scalar::Int(0)),
             "edge" => PadMode::Edge,
             m => return Err(Error::invalid("pad", format!("Invalid padding mode ({m}) passed to pad"))),
         };
