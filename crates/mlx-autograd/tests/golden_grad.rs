@@ -133,7 +133,7 @@ fn call(name: &str, a: &[Tensor]) -> Result<Vec<Tensor>> {
         // fft (fft branch)
         "rfft_sq" => {
             let y = fft::rfft(&a[0], None, -1, FftNorm::Backward)?;
-            one(sum(&mx::add(&sq(&mx::real(&y)?)?, &mx::multiply(&sq(&mx::imag(&y)?)?, 2.0)?)?))
+            one(sum(&mx::multiply(&sq(&mx::real(&y)?)?, &arange_like(4, &mx::real(&y)?)?)?))
         }
         "irfft_odd" => {
             let y = fft::irfft(&mx::astype(&a[0], Dtype::Complex64)?, 5, -1, FftNorm::Backward)?;
