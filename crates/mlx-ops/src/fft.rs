@@ -85,8 +85,8 @@ mod tests {
         let f = |s: &[usize]| Spec::new(s.to_vec(), Dtype::Float32);
         assert_eq!(infer_fft(&fft(&[1], false, false, false), &c(&[2, 5])).unwrap(), c(&[2, 5]));
         assert_eq!(infer_fft(&fft(&[0], false, true, false), &f(&[7, 3])).unwrap(), c(&[4, 3]));
-        assert_eq!(infer_fft(&fft(&[1, 0], true, true, false), &c(&[6, 4])).unwrap(), f(&[3, 4]));
-        assert_eq!(infer_fft(&fft(&[1, 0], true, true, true), &c(&[6, 4])).unwrap(), f(&[5, 4]));
+        assert_eq!(infer_fft(&fft(&[1, 0], true, true, false), &c(&[6, 4])).unwrap(), f(&[10, 4]));
+        assert_eq!(infer_fft(&fft(&[0, 1], true, true, true), &c(&[6, 4])).unwrap(), f(&[6, 7]));
     }
 
     #[test]
