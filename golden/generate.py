@@ -258,6 +258,12 @@ def compute(op, p, xs):
     r = generate_shapeops.compute(op, p, xs)
     if r is not None:
         return r
+    r = generate_fft.compute(op, p, xs)
+    if r is not None:
+        return r
+    r = generate_api.compute(op, p, xs)
+    if r is not None:
+        return r
     raise ValueError(op)
 
 
@@ -349,6 +355,9 @@ def compute_random(name, p, xs):
         return mx.random.gumbel(shape, dtype, key=key)
     if name == "laplace":
         return mx.random.laplace(shape, dtype, p["loc"], p["scale"], key=key)
+    if name == "permutation":  # fft branch (golden/generate_fft.py, fam_permutation)
+        x = extra[0] if extra else p["n"]
+        return mx.random.permutation(x, axis=p["axis"], key=key)
     if name == "categorical":
         if p.get("num_samples") is not None:
             return mx.random.categorical(extra[0], p["axis"], num_samples=p["num_samples"], key=key)
@@ -1787,6 +1796,16 @@ import generate_shapeops  # noqa: E402
 
 generate_shapeops.bind(globals())
 FAMILIES += generate_shapeops.FAMILIES
+# fft family (golden/generate_fft.py)
+import generate_fft  # noqa: E402
+
+generate_fft.bind(globals())
+FAMILIES += generate_fft.FAMILIES
+# array-API aliases (golden/generate_api.py)
+import generate_api  # noqa: E402
+
+generate_api.bind(globals())
+FAMILIES += generate_api.FAMILIES
 
 
 def main():

@@ -163,6 +163,12 @@ F = {
     # compile: gelu (erf form), a softplus-like chain with repeated subexpressions
     "gelu": lambda x: [x * 0.5 * (1.0 + mx.erf(x / np.sqrt(2.0)))],
     "cse_chain": lambda x, y: [mx.exp(x * 2.0) + mx.exp(x * 2.0) * y - mx.log(1.0 + mx.exp(x * 2.0))],
+    # fft (fft branch): real losses of transforms (MLX's conjugate-transpose VJPs)
+    "rfft_sq": lambda x: [mx.sum(mx.square(mx.real(mx.fft.rfft(x))) * mx.arange(4).astype(mx.float32))],
+    "irfft_odd": lambda x: [mx.sum(mx.square(mx.fft.irfft(x.astype(mx.complex64), n=5))
+                                   * mx.arange(5).astype(mx.float32))],
+    "fft2_mix": lambda x: [mx.sum(mx.real(mx.fft.fft2(x)) * mx.imag(mx.fft.ifft2(x * 2.0, norm="ortho")))],
+    "stft_energy": lambda x: [mx.sum(mx.square(mx.real(mx.fft.stft(x, n_fft=4, hop_length=2))))],
 }
 
 
@@ -296,6 +302,14 @@ def fam_grad():
             vjp_case(f, "cummax_v", [ties])
             vjp_case(f, "lcse_v", [rand(d, (2, 5))])
             grad2_case(f, "lcse_sq", [rand(d, (3, 4))])
+    # fft (float32 only: MLX transforms in float32/complex64). Own generator, so the shared
+    # stream (and every later case) is unchanged.
+    own = np.random.default_rng(SEED + 1)
+    r32 = lambda shape: G.arr(np.round(own.standard_normal(shape), 4), "float32")
+    grad_case(f, "rfft_sq", [r32((3, 6))], (0,))
+    grad_case(f, "irfft_odd", [r32((2, 3))], (0,))
+    grad_case(f, "fft2_mix", [r32((3, 4))], (0,))
+    grad_case(f, "stft_energy", [r32((10,))], (0,))
     return f
 
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use mlx_autograd as tf;
 use mlx_core::{self as mx, Axes, Dtype, Result, Tensor};
+use mlx_core::fft::{self, FftNorm};
 use serde_json::Value;
 
 const MIN: i64 = i64::MIN;
@@ -134,6 +135,24 @@ fn call(name: &str, a: &[Tensor]) -> Result<Vec<Tensor>> {
         ]),
         "row_softmax_dot" => one(mx::matmul(&mx::softmax(&a[0], -1)?, &a[1])),
         "sum_sq" => one(sum(&mx::multiply(&a[0], &a[0])?)),
+        // fft (fft branch)
+        "rfft_sq" => {
+            let y = fft::rfft(&a[0], None, -1, FftNorm::Backward)?;
+            one(sum(&mx::multiply(&sq(&mx::real(&y)?)?, &arange_like(4, &mx::real(&y)?)?)?))
+        }
+        "irfft_odd" => {
+            let y = fft::irfft(&mx::astype(&a[0], Dtype::Complex64)?, 5, -1, FftNorm::Backward)?;
+            one(sum(&mx::multiply(&sq(&y)?, &arange_like(5, &y)?)?))
+        }
+        "fft2_mix" => {
+            let f = fft::fft2(&a[0], None, &[-2, -1], FftNorm::Backward)?;
+            let g = fft::ifft2(&mx::multiply(&a[0], 2.0)?, None, &[-2, -1], FftNorm::Ortho)?;
+            one(sum(&mx::multiply(&mx::real(&f)?, &mx::imag(&g)?)?))
+        }
+        "stft_energy" => {
+            let opts = fft::StftOptions { n_fft: 4, hop_length: Some(2), ..Default::default() };
+            one(sum(&sq(&mx::real(&fft::stft(&a[0], &opts)?)?)?))
+        }
         "outer" => one(mx::multiply(&mx::expand_dims(&a[0], 1)?, &mx::expand_dims(&a[1], 0)?)),
         "lse" => one(mx::logsumexp(&a[0], -1, false)),
         "normalize" => {

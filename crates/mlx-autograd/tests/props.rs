@@ -330,6 +330,25 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
             });
             Setup { kind: Kind::Zero, f, xs: vec![a34(r)], tol: 0.0 }
         }
+        // FFTs run in float32/complex64: a real f64 function around them (real input, real part
+        // out), checked with the float32 round-trip step. Only real parts: MLX's VJPs use the
+        // conjugate transpose, which finite differences through `imag` would not see the same way
+        // as the repository's `imag` rule (see mlx-autograd rules/fft.rs; the golden gradients
+        // `rfft_sq`, `irfft_odd`, `fft2_mix`, `stft_energy` pin MLX's values).
+        Primitive::Fft(_) => {
+            let pick = (r.next() * 4.0) as usize;
+            let (real, inverse) = [(false, false), (false, true), (true, false), (true, true)][pick.min(3)];
+            let odd_out = real && inverse && r.next() < 0.5;
+            let q = Primitive::Fft(mx::FftParams { axes: vec![0, 1], inverse, real, odd_out });
+            let f = Box::new(move |xs: &[Tensor]| -> Result<Vec<Tensor>> {
+                let input = mx::astype(&xs[0], if real && !inverse { Dtype::Float32 } else { Dtype::Complex64 })?;
+                let y = apply(q.clone(), vec![input])?.remove(0);
+                let y = if y.dtype() == Dtype::Complex64 { mx::real(&y)? } else { y };
+                Ok(vec![mx::astype(&y, Dtype::Float64)?])
+            });
+            let shape: &[usize] = if real && inverse { &[3, 4] } else { &[3, 5] };
+            smooth(f, vec![tensor(&r.vec(shape[0] * shape[1], Rng::sym), shape)], 2e-3)
+        }
         Primitive::Custom { .. } => {
             // A custom function without rules: its transforms are those of its definition.
             let cf = tf::CustomFunction::new(|a: &[Tensor]| Ok(vec![mx::multiply(&mx::exp(&a[0])?, &a[1])?]));

@@ -138,6 +138,7 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
             let start = base.layout.offset() + offset;
             base.with_layout(mlx_ops::Layout::new(shape.clone(), strides.clone(), start))
         }
+        Primitive::Fft(p) => backend.fft(&x[0], p, out)?,
         Primitive::View { dtype } => {
             if x[0].dtype.size() == dtype.size() {
                 ArrayData::new(x[0].buffer.clone(), x[0].layout.clone(), *dtype)

@@ -30,10 +30,11 @@ pub use device::{default_device, register_backend, set_default_device, Device};
 pub use eval::run as run_primitive;
 pub use mlx_ops::{
     active_memory, cache_memory, clear_cache, peak_memory, promote, reset_peak_memory, set_cache_limit, ArgReduceOp,
-    Backend, BinaryOp, Bool8, ConvParams, Dtype, DtypeCategory, Error, LinalgOp, Opaque, Primitive, ReduceOp, Result, Scalar, ScanOp,
+    Backend, BinaryOp, Bool8, ConvParams, Dtype, DtypeCategory, Error, FftParams, LinalgOp, Opaque, Primitive, ReduceOp, Result, Scalar, ScanOp,
     ScatterMode, Spec, UnaryOp, C64,
 };
 pub use operand::{result_type, ArrayLike, Operand};
+pub use ops::aliases::*;
 pub use ops::composite::*;
 pub use ops::conv::*;
 pub use ops::creation::*;
@@ -41,6 +42,8 @@ pub use ops::dtypes::*;
 pub use ops::elementwise::*;
 pub use ops::linalg::*;
 pub use ops::math::*;
+/// Discrete Fourier transforms (`mx.fft`).
+pub use ops::fft;
 /// Key-based random numbers (`mx.random`).
 pub use ops::random;
 pub use ops::products::*;

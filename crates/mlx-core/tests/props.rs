@@ -150,6 +150,10 @@ proptest! {
             ("roll", |x, a| mx::roll(x, &[1], a)),
             ("tile", |x, _| mx::tile(x, &[2, 1])),
             ("view", |x, _| mx::view(x, Dtype::Uint8)),
+            // fft: one primitive, complex, real-forward and real-inverse kernels
+            ("fft_imag", |x, a| mx::imag(&mx::fft::fft(x, None, a, mx::fft::FftNorm::Backward)?)),
+            ("rfft", |x, a| mx::fft::rfft(x, None, a, mx::fft::FftNorm::Ortho)),
+            ("irfft", |x, a| mx::fft::irfft(x, 5, a, mx::fft::FftNorm::Forward)),
             ("searchsorted", |x, _| mx::searchsorted(&mx::Tensor::from_slice(&[-1.0f32, 0.0, 2.0], &[3])?, x, "left")),
         ];
         for (name, op) in ops {
@@ -182,6 +186,6 @@ fn every_primitive_is_exercised_by_the_view_property() {
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
     // 92 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests),
     // + 8 linalg factorizations (one input; views of it are covered by the golden replay's
-    // transposed cases and by `linalg_views_match_contiguous` in tests/linalg.rs).
-    assert_eq!(names.len(), 100, "new primitive: extend the view/contiguous property test: {names:?}");
+    // transposed cases and by `linalg_views_match_contiguous` in tests/linalg.rs), + fft.
+    assert_eq!(names.len(), 101, "new primitive: extend the view/contiguous property test: {names:?}");
 }

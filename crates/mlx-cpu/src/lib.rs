@@ -7,6 +7,7 @@ mod conv;
 mod copy;
 mod elementwise;
 mod elementwise_ext;
+mod fft;
 mod math;
 mod gather_mm;
 mod indexing;
@@ -22,7 +23,7 @@ pub mod strided;
 pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
-use mlx_ops::{LinalgOp, ScanOp, ScatterMode};
+use mlx_ops::{FftParams, LinalgOp, ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -91,5 +92,10 @@ impl Backend for CpuBackend {
     // --- linalg ---
     fn linalg(&self, op: LinalgOp, x: &ArrayData, outs: &[Spec]) -> Result<Vec<ArrayData>> {
         linalg::linalg(op, x, outs)
+    }
+
+    // --- fft ---
+    fn fft(&self, x: &ArrayData, params: &FftParams, out: &Spec) -> Result<ArrayData> {
+        fft::fft(x, params, out)
     }
 }

@@ -186,6 +186,14 @@ impl Backend for FfiBackend {
     fn scan(&self, op: ScanOp, x: &ArrayData, axis: usize, reverse: bool, inclusive: bool, _out: &Spec) -> Result<ArrayData> {
         self.call(op.name(), &[x], &[axis as i64, reverse as i64, inclusive as i64], &[])
     }
+    // --- fft ---
+    fn fft(&self, x: &ArrayData, params: &mlx_ops::FftParams, out: &Spec) -> Result<ArrayData> {
+        let full = if params.real && params.inverse { &out.shape[..] } else { x.shape() };
+        let mut p = vec![params.inverse as i64, params.real as i64, params.axes.len() as i64];
+        p.extend(params.axes.iter().map(|&a| a as i64));
+        p.extend(params.axes.iter().map(|&a| full[a] as i64));
+        self.call("fft", &[x], &p, &[])
+    }
     fn sort(&self, x: &ArrayData, axis: usize, arg: bool, _out: &Spec) -> Result<ArrayData> {
         self.call(if arg { "argsort" } else { "sort" }, &[x], &[axis as i64], &[])
     }

@@ -68,6 +68,8 @@ fn inputs_for(p: &Primitive) -> Vec<ArrayData> {
         Primitive::StopGradient | Primitive::AsStrided { .. } => vec![ramp(&[3])],
         Primitive::Custom { .. } => vec![ramp(&[2, 3])],
         Primitive::View { .. } => vec![ramp(&[2, 3])],
+        // fft branch: the catalog's complex transform along axis 0.
+        Primitive::Fft(_) => vec![cast(&ramp(&[5, 3]), Dtype::Complex64)],
         // Threefry bits of one key: bit-exact with MLX's `RandomBits`.
         Primitive::RandomBits { .. } => vec![cast(&data(&[0.0, 42.0], &[2]), Dtype::Uint32)],
         Primitive::ConvGeneral(_) => vec![ramp(&[1, 5, 4]), ramp(&[2, 3, 4])],

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
-use crate::{LinalgOp, ScanOp, ScatterMode};
+use crate::{FftParams, LinalgOp, ScanOp, ScatterMode};
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
 #[derive(Clone)]
@@ -118,5 +118,12 @@ pub trait Backend: Send + Sync {
     /// errors.
     fn linalg(&self, op: LinalgOp, x: &ArrayData, outs: &[Spec]) -> Result<Vec<ArrayData>> {
         unsupported(self.name(), op.name())
+    }
+
+    // --- fft ---
+    /// `Fft`: the transform `params` describe (inverse ones scaled by `1 / n`), computed along
+    /// each axis in turn.
+    fn fft(&self, x: &ArrayData, params: &FftParams, out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), "fft")
     }
 }

@@ -13,6 +13,7 @@ mod conv;
 mod dtype;
 mod element;
 mod error;
+mod fft;
 mod indexing;
 mod layout;
 mod linalg;
@@ -28,6 +29,7 @@ pub use buffer::{
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
+pub use fft::FftParams;
 pub use indexing::{ScanOp, ScatterMode};
 pub use layout::Layout;
 pub use linalg::{check_matrix, LinalgOp};

@@ -10,6 +10,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use crate::conv::ConvParams;
+use crate::fft::FftParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::indexing::{ScanOp, ScatterMode};
 use crate::linalg::LinalgOp;
@@ -456,6 +457,9 @@ pub enum Primitive {
     // --- linalg: the factorizations of mlx.core.linalg (rules in `crate::linalg`) ---
     /// One factorization of the trailing matrices; one input, one or more outputs.
     Linalg(LinalgOp),
+    // --- fft (rule in `crate::fft`) ---
+    /// MLX's `FFT`: a complex, real-forward or real-inverse transform over `axes`.
+    Fft(FftParams),
 }
 
 impl Primitive {
@@ -490,6 +494,7 @@ impl Primitive {
             Primitive::AsStrided { .. } => "as_strided",
             Primitive::View { .. } => "view",
             Primitive::Linalg(op) => op.name(),
+            Primitive::Fft(_) => "fft",
         }
     }
 
@@ -516,6 +521,7 @@ impl Primitive {
             | Primitive::StopGradient => 1,
             | Primitive::RandomBits { .. } => 1,
             Primitive::Linalg(_) => 1,
+            Primitive::Fft(_) => 1,
         })
     }
 
@@ -735,6 +741,7 @@ impl Primitive {
                 crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
             }
             Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
+            Primitive::Fft(p) => crate::fft::infer_fft(p, &inputs[0])?,
             // Several outputs: returned whole.
             Primitive::Linalg(l) => return l.infer(&inputs[0]),
         };
@@ -768,6 +775,7 @@ impl Primitive {
         all.push(Primitive::GatherMm);
         all.extend(crate::indexing::catalog());
         all.extend(crate::linalg::LinalgOp::catalog().into_iter().map(Primitive::Linalg));
+        all.extend(crate::fft::catalog());
         all
     }
 }

@@ -258,6 +258,25 @@ const std::unordered_map<std::string, Op>& ops() {
            need("concatenate", i.size(), 1, "int parameters");
            return mx::concatenate(x, static_cast<int>(i[0]));
          }},
+        // fft branch: ints = [inverse, real, k, axes (k), sizes (k)]; the sizes are the
+        // full-length side's (the output's for a real inverse), so MLX builds the same FFT node.
+        {"fft",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("fft", i.size(), 3, "int parameters");
+           size_t k = static_cast<size_t>(i[2]);
+           need("fft", i.size(), 3 + 2 * k, "int parameters");
+           std::vector<int> axes;
+           mx::Shape n;
+           for (size_t j = 0; j < k; ++j) {
+             axes.push_back(static_cast<int>(i[3 + j]));
+             n.push_back(static_cast<int>(i[3 + k + j]));
+           }
+           bool inverse = i[0] != 0, real = i[1] != 0;
+           if (real) {
+             return inverse ? mx::fft::irfftn(x[0], n, axes) : mx::fft::rfftn(x[0], n, axes);
+           }
+           return inverse ? mx::fft::ifftn(x[0], n, axes) : mx::fft::fftn(x[0], n, axes);
+         }},
     };
     const std::unordered_map<std::string, int> arity = {
         {"full", 0}, {"arange", 0}, {"where", 3}, {"concatenate", -1}, {"matmul", 2},

@@ -19,6 +19,7 @@ mod creation;
 mod custom;
 mod elementwise;
 mod gather_mm;
+mod fft;
 mod indexing;
 mod linalg;
 mod reduce;
@@ -90,6 +91,7 @@ pub(crate) fn vjp(
         }
         Primitive::Scan { op: ScanOp::Sum, axis, reverse, inclusive } => indexing::scan_vjp(ScanOp::Sum, *axis, *reverse, *inclusive, g),
         Primitive::Sort { axis } => indexing::sort_vjp(*axis, x0()?, g),
+        Primitive::Fft(q) => Ok(vec![Some(fft::vjp(q, x0()?, y, g)?)]),
         // --- issue #4: the remaining rules (gather_mm, scans, reducing scatters, strided views) ---
         Primitive::GatherMm => gather_mm::gather_mm_vjp(inputs, g, needed),
         Primitive::Scan { op, axis, reverse, inclusive } => scan::scan_vjp(*op, *axis, *reverse, *inclusive, x0()?, y, g),
@@ -158,6 +160,8 @@ pub(crate) fn jvp(
         // d cumsum(x) = cumsum(dx)
         Primitive::Scan { op: ScanOp::Sum, .. } => same(t0),
         Primitive::Sort { axis } => indexing::sort_jvp(*axis, &inputs[0], t0),
+        // d fft(x) = fft(dx) (linear)
+        Primitive::Fft(_) => same(t0),
         // --- issue #4: the remaining rules (gather_mm, scans, reducing scatters, strided views) ---
         Primitive::GatherMm => gather_mm::gather_mm_jvp(inputs, tangents),
         Primitive::Scan { op, axis, reverse, inclusive } => scan::scan_jvp(*op, *axis, *reverse, *inclusive, &inputs[0], y, t0),
@@ -245,6 +249,7 @@ pub(crate) fn batch(
         )),
         Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
+        Primitive::Fft(q) => Ok((vec![ap(fft::batched(q), vec![x_front()?])?], vec![Some(0)])),
         // --- issue #4 ---
         Primitive::GatherMm => gather_mm::gather_mm_batch(inputs, axes, size),
         Primitive::AsStrided { .. } => strided::as_strided_batch(p, &x_front()?),

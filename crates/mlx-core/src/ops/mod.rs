@@ -1,11 +1,13 @@
 //! The public op API, MLX's names and argument order. Each function validates through the
 //! primitive's inference rule when the graph is built, so errors point at the caller's line.
 
+pub mod aliases;
 pub mod composite;
 pub mod conv;
 pub mod creation;
 pub mod dtypes;
 pub mod elementwise;
+pub mod fft;
 pub mod linalg;
 pub mod math;
 pub mod random;

@@ -351,3 +351,45 @@ mod tests {
         }
     }
 }
+
+// --- permutation (fft branch, issue #3) ---
+
+/// What [`permutation`] permutes: `arange(n)` or an array's entries along an axis.
+#[derive(Debug, Clone)]
+pub enum PermutationOf {
+    N(usize),
+    Array(Tensor),
+}
+
+impl From<usize> for PermutationOf {
+    fn from(n: usize) -> Self {
+        PermutationOf::N(n)
+    }
+}
+impl From<&Tensor> for PermutationOf {
+    fn from(x: &Tensor) -> Self {
+        PermutationOf::Array(x.clone())
+    }
+}
+
+/// A random permutation (`mx.random.permutation`), MLX's algorithm: the (stable) argsort of
+/// `n` uint32 random bits from the key, so the same key gives MLX's permutation. For `N(n)` the
+/// result is that uint32 permutation (`axis` ignored, as MLX); for an array, its entries along
+/// `axis` taken in that order.
+///
+/// # Errors
+/// `[bits]` for a malformed key; `[take]`-style errors for an axis out of range or a 0-d array.
+pub fn permutation(x: impl Into<PermutationOf>, axis: i32, key: Option<&Tensor>) -> Result<Tensor> {
+    match x.into() {
+        PermutationOf::N(n) => crate::argsort(&bits(&[n], 4, key)?, 0),
+        PermutationOf::Array(x) => {
+            let nd = x.ndim() as i64;
+            let ax = if axis < 0 { axis as i64 + nd } else { axis as i64 };
+            if ax < 0 || ax >= nd {
+                return Err(Error::invalid("permutation", format!("Invalid axis {axis} for array with {nd} dimensions.")));
+            }
+            let perm = crate::argsort(&bits(&[x.shape()[ax as usize]], 4, key)?, 0)?;
+            crate::take(&x, &perm, axis)
+        }
+    }
+}

@@ -11,6 +11,10 @@ use crate::data::{decode, make_tensor, read_tensor, Stored, Vals};
 mod shapeops;
 #[path = "replay_linalg.rs"]
 mod linalg;
+#[path = "replay_fft.rs"]
+mod fft_ops;
+#[path = "replay_api.rs"]
+mod api;
 
 // ----------------------------------------------------------------------------------------
 // Running one case
@@ -326,6 +330,9 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
         op if linalg::is_linalg(op) => return linalg::dispatch(op, p, xs),
         // --- shapeops (golden/replay_shapeops.rs) ---
         op if shapeops::OPS.contains(&op) => return shapeops::dispatch(op, p, xs),
+        op if op.starts_with("fft.") => return fft_ops::dispatch(op, p, xs),
+        "random.permutation" => return fft_ops::permutation(p, xs),
+        op if api::OPS.contains(&op) => return api::dispatch(op, p, xs),
         // elemops (issue #3): math, bitwise, random, dtype utilities, windows
         _ => return crate::elemops::dispatch(op, p, xs),
     };
