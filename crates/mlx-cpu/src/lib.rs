@@ -4,8 +4,10 @@
 
 mod conv;
 mod copy;
+mod transpose;
 mod elementwise;
 mod elementwise_ext;
+mod fused;
 mod math;
 mod gather_mm;
 mod indexing;
@@ -19,7 +21,7 @@ pub mod strided;
 pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
-use mlx_ops::{ScanOp, ScatterMode};
+use mlx_ops::{FusedOp, ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -84,5 +86,9 @@ impl Backend for CpuBackend {
     }
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
         indexing::scatter(mode, x, idx, upd, axis, out)
+    }
+    // --- fused last-axis kernels (speed branch) ---
+    fn fused(&self, op: FusedOp, xs: &[ArrayData], out: &Spec) -> Result<ArrayData> {
+        fused::fused(op, xs, out)
     }
 }

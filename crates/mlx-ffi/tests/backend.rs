@@ -86,6 +86,12 @@ fn inputs_for(p: &Primitive) -> Vec<ArrayData> {
         Primitive::Scatter { .. } => {
             vec![ramp(&[3, 2]), ints(&[2.0, 0.0, -3.0, 1.0], &[2, 2]), data(&[9.0, -1.0, 4.0, 0.5], &[2, 2])]
         }
+        // The array, then one (D,) parameter per weight/bias the op carries.
+        Primitive::Fused(op) => {
+            let mut v = vec![data(&[0.5, -1.0, 2.0, 1.5, 0.25, -3.0], &[2, 3])];
+            v.extend((1..op.arity()).map(|k| data(&[0.5 * k as f32, -1.0, 2.0], &[3])));
+            v
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
-use crate::{ScanOp, ScatterMode};
+use crate::{FusedOp, ScanOp, ScatterMode};
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
 #[derive(Clone)]
@@ -111,5 +111,10 @@ pub trait Backend: Send + Sync {
     /// Errors (never writes out of bounds) on an index outside `-n..n`; negatives wrap.
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), mode.name())
+    }
+    // --- fused last-axis kernels (speed branch) ---
+    /// `Fused`: `xs` is the array then its optional weight and bias (see [`FusedOp`]).
+    fn fused(&self, op: FusedOp, xs: &[ArrayData], out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
     }
 }

@@ -13,6 +13,7 @@ mod conv;
 mod dtype;
 mod element;
 mod error;
+mod fused;
 mod indexing;
 mod layout;
 mod primitive;
@@ -27,6 +28,7 @@ pub use buffer::{
 pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, ScalarKind};
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
+pub use fused::FusedOp;
 pub use indexing::{ScanOp, ScatterMode};
 pub use layout::Layout;
 pub use conv::{conv_out_len, ConvParams};

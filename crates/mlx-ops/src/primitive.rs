@@ -9,6 +9,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use crate::fused::FusedOp;
 use crate::conv::ConvParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::indexing::{ScanOp, ScatterMode};
@@ -452,6 +453,9 @@ pub enum Primitive {
     AsStrided { shape: Vec<usize>, strides: Vec<isize>, offset: usize },
     /// The same bytes read as another dtype (`mx.view`); the last axis scales with the size.
     View { dtype: Dtype },
+    // --- fused last-axis kernels (speed branch, issue #5; rules in `crate::fused`) ---
+    /// A fused softmax / logsumexp / rms_norm / layer_norm over the last axis.
+    Fused(FusedOp),
 }
 
 impl Primitive {
@@ -485,6 +489,7 @@ impl Primitive {
             Primitive::Scatter { mode, .. } => mode.name(),
             Primitive::AsStrided { .. } => "as_strided",
             Primitive::View { .. } => "view",
+            Primitive::Fused(op) => op.name(),
         }
     }
 
@@ -497,6 +502,7 @@ impl Primitive {
             Primitive::Gather { .. } => 2,
             Primitive::Scan { .. } | Primitive::Sort { .. } | Primitive::ArgSort { .. } | Primitive::AsStrided { .. } | Primitive::View { .. } => 1,
             Primitive::Concatenate { .. } | Primitive::Custom { .. } => return None,
+            Primitive::Fused(op) => op.arity(),
             Primitive::ConvGeneral(_) => 2,
             Primitive::GatherMm => 4,
             Primitive::Unary(_)
@@ -729,6 +735,7 @@ impl Primitive {
                 crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
             }
             Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
+            Primitive::Fused(f) => f.infer(inputs)?,
         };
         Ok(vec![out])
     }
@@ -759,6 +766,7 @@ impl Primitive {
         all.push(Primitive::ConvGeneral(ConvParams::simple(1)));
         all.push(Primitive::GatherMm);
         all.extend(crate::indexing::catalog());
+        all.extend(crate::fused::FusedOp::ALL.map(Primitive::Fused));
         all
     }
 }

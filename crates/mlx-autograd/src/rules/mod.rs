@@ -16,6 +16,7 @@
 mod creation;
 mod custom;
 mod elementwise;
+mod fused;
 mod indexing;
 mod linalg;
 mod reduce;
@@ -84,6 +85,8 @@ pub(crate) fn vjp(
         }
         Primitive::Scan { op: ScanOp::Sum, axis, reverse, inclusive } => indexing::scan_vjp(ScanOp::Sum, *axis, *reverse, *inclusive, g),
         Primitive::Sort { axis } => indexing::sort_vjp(*axis, x0()?, g),
+        // d fused(x) = d composite(x) (rules/fused.rs)
+        Primitive::Fused(op) => fused::vjp(*op, inputs, cts),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::Scan { .. }
@@ -148,6 +151,7 @@ pub(crate) fn jvp(
         // d cumsum(x) = cumsum(dx)
         Primitive::Scan { op: ScanOp::Sum, .. } => same(t0),
         Primitive::Sort { axis } => indexing::sort_jvp(*axis, &inputs[0], t0),
+        Primitive::Fused(op) => fused::jvp(*op, inputs, tangents),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::Scan { .. }
@@ -230,6 +234,7 @@ pub(crate) fn batch(
         )),
         Primitive::Sort { axis } => Ok((vec![ap(Primitive::Sort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
         Primitive::ArgSort { axis } => Ok((vec![ap(Primitive::ArgSort { axis: axis + 1 }, vec![x_front()?])?], vec![Some(0)])),
+        Primitive::Fused(op) => fused::batch(*op, inputs, axes, size),
         Primitive::ConvGeneral(_)
         | Primitive::GatherMm
         | Primitive::AsStrided { .. }
