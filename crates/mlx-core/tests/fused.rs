@@ -7,7 +7,7 @@ use mlx_core::{self as mx, fast, Dtype, FusedOp, Primitive, Tensor};
 
 fn values(shape: &[usize], seed: u32) -> Tensor {
     let n: usize = shape.iter().product();
-    let v: Vec<f32> = (0..n).map(|i| (((i as u32 * 2654435761u32) ^ seed) % 2000) as f32 / 250.0 - 4.0).collect();
+    let v: Vec<f32> = (0..n).map(|i| (((i as u32).wrapping_mul(2654435761u32) ^ seed) % 2000) as f32 / 250.0 - 4.0).collect();
     Tensor::from_slice(&v, shape).unwrap()
 }
 
@@ -28,10 +28,14 @@ fn is_fused(t: &Tensor) -> bool {
     matches!(t.primitive(), Some(Primitive::Fused(_)))
 }
 
+/// Relative tolerance. For half types the composite rounds to the half type after every step
+/// (mean, variance, weight, bias: several ulps in all) while the fused kernel rounds once, so
+/// the bound is a few half ulps (f16 ulp 2^-10, bf16 2^-7); the fused results are the ones
+/// the `fast` golden cases pin against MLX.
 fn tol(d: Dtype) -> f64 {
     match d {
-        Dtype::Float16 => 2e-3,
-        Dtype::Bfloat16 => 1.6e-2,
+        Dtype::Float16 => 1e-2,
+        Dtype::Bfloat16 => 6e-2,
         Dtype::Float32 => 2e-6,
         _ => 1e-12,
     }
