@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Runs the issue #5 workloads in our build (crates/mlx/examples/bench_ops.rs), NumPy and MLX in
-one run and prints a table of median times and ratios (ours / theirs; < 1 means we are faster).
+one run and prints a table of median times, ratios (theirs / ours; > 1 means we are faster) and the issue #5
+target of each row.
 
-    python3 bench/compare.py [--threads 1 2] [--only NAME ...] [--no-build]
+    python3 bench/compare.py [--threads 1 2] [--only NAME ...] [--no-build] [--md FILE] [--json FILE]
+
+`--md FILE` also writes the tables (with the issue #5 target of each row and whether it is met)
+as markdown, ready to paste into BENCHMARKS.md.
 
 Threads: ours via MLX_RS_NUM_THREADS, NumPy via OPENBLAS_NUM_THREADS/OMP_NUM_THREADS (set before
 numpy is imported, so each thread count runs NumPy and MLX in a fresh subprocess). MLX's CPU
@@ -41,17 +45,30 @@ def emit(name, f, reps, per=1):
 
 def np_softmax(x):
     m = x.max(axis=-1, keepdims=True); e = np.exp(x - m); return e / e.sum(axis=-1, keepdims=True)
+def np_logsumexp(x):
+    m = x.max(axis=-1, keepdims=True); return np.log(np.exp(x - m).sum(axis=-1)) + m[..., 0]
+def np_layer_norm(x, w, b):
+    mu = x.mean(axis=-1, keepdims=True); v = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(v + 1e-5) * w + b
+def np_conv2d_same(x, w):
+    # im2col (sliding windows of the zero-padded input, copied to (N*H*W, 9*C)) + one BLAS GEMM.
+    n, h, wd, c = x.shape
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(1, 2))  # n, h, w, c, 3, 3
+    cols = np.ascontiguousarray(win.transpose(0, 1, 2, 4, 5, 3)).reshape(n * h * wd, 9 * c)
+    return (cols @ w.reshape(w.shape[0], -1).T).reshape(n, h, wd, w.shape[0])
 
 mm = [("matmul_f32_256", 256, 256, 256, "float32"), ("matmul_f32_512", 512, 512, 512, "float32"),
       ("matmul_f32_1024", 1024, 1024, 1024, "float32"), ("matmul_f32_2048", 2048, 2048, 2048, "float32"),
       ("matmul_f32_128x4096x4096", 128, 4096, 4096, "float32"), ("gemv_f32_1x4096x4096", 1, 4096, 4096, "float32"),
       ("matmul_f64_1024", 1024, 1024, 1024, "float64"), ("matmul_bf16_1024", 1024, 1024, 1024, "bfloat16"),
-      ("matmul_f16_1024", 1024, 1024, 1024, "float16")]
+      ("matmul_f16_1024", 1024, 1024, 1024, "float16"),
+      ("matmul_bf16_2048", 2048, 2048, 2048, "bfloat16"), ("matmul_f16_2048", 2048, 2048, 2048, "float16")]
 N = 1 << 24
 if lib == "numpy":
     for name, m, k, n, dt in mm:
-        if dt == "bfloat16" or not want(name):
-            continue  # NumPy has no bfloat16
+        if dt == "bfloat16" or name == "matmul_f16_2048" or not want(name):
+            continue  # NumPy has no bfloat16; its float16 matmul (no BLAS) takes minutes at 2048
         a, b = data((m, k)).astype(dt), data((k, n)).astype(dt)
         emit(name, lambda: a @ b, 9)
     a, b = data(N), data(N)
@@ -61,7 +78,14 @@ if lib == "numpy":
     x = data((4096, 4096))
     emit("sum_axis0_4096x4096", lambda: x.sum(axis=0), 15)
     emit("softmax_4096x4096", lambda: np_softmax(x), 15)
+    emit("logsumexp_4096x4096", lambda: np_logsumexp(x), 15)
+    w, bias = data(4096), data(4096)
+    emit("rms_norm_4096x4096", lambda: x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + 1e-5) * w, 15)
+    emit("layer_norm_4096x4096", lambda: np_layer_norm(x, w, bias), 15)
     emit("transpose_copy_4096x4096", lambda: np.ascontiguousarray(x.T), 15)
+    if want("conv2d"):
+        xc, wc = data((8, 32, 32, 64)), data((64, 3, 3, 64))
+        emit("conv2d_nhwc_8x32x32x64_64_3x3", lambda: np_conv2d_same(xc, wc), 15)
 else:
     dts = {"float32": mx.float32, "float64": mx.float64, "bfloat16": mx.bfloat16, "float16": mx.float16}
     for name, m, k, n, dt in mm:
@@ -80,7 +104,13 @@ else:
     x = mx.array(data((4096, 4096))); mx.eval(x)
     emit("sum_axis0_4096x4096", lambda: mx.eval(x.sum(axis=0)), 15)
     emit("softmax_4096x4096", lambda: mx.eval(mx.softmax(x, axis=-1)), 15)
+    emit("logsumexp_4096x4096", lambda: mx.eval(mx.logsumexp(x, axis=-1)), 15)
+    w, bias = mx.array(data(4096)), mx.array(data(4096)); mx.eval(w, bias)
+    emit("rms_norm_4096x4096", lambda: mx.eval(mx.fast.rms_norm(x, w, 1e-5)), 15)
+    emit("layer_norm_4096x4096", lambda: mx.eval(mx.fast.layer_norm(x, w, bias, 1e-5)), 15)
     emit("transpose_copy_4096x4096", lambda: mx.eval(mx.contiguous(x.T)), 15)
+    xc, wc = mx.array(data((8, 32, 32, 64))), mx.array(data((64, 3, 3, 64))); mx.eval(xc, wc)
+    emit("conv2d_nhwc_8x32x32x64_64_3x3", lambda: mx.eval(mx.conv2d(xc, wc, padding=1)), 15)
     def chain():
         y = mx.array(0.0)
         for _ in range(1000):
@@ -109,34 +139,100 @@ def fmt(t):
     return f"{t * 1e3:.3f} ms" if t >= 1e-4 else f"{t * 1e6:.2f} us"
 
 
+MATMUL = {"matmul_f32_256": (256, 256, 256), "matmul_f32_512": (512, 512, 512),
+          "matmul_f32_1024": (1024, 1024, 1024), "matmul_f32_2048": (2048, 2048, 2048),
+          "matmul_f32_128x4096x4096": (128, 4096, 4096), "gemv_f32_1x4096x4096": (1, 4096, 4096),
+          "matmul_f64_1024": (1024, 1024, 1024), "matmul_bf16_1024": (1024, 1024, 1024),
+          "matmul_f16_1024": (1024, 1024, 1024), "matmul_bf16_2048": (2048, 2048, 2048),
+          "matmul_f16_2048": (2048, 2048, 2048)}
+
+# Issue #5 targets: ("numpy", x): NumPy time / ours >= x; ("mlx", x): MLX time / ours >= x;
+# ("gflops", x): ours >= x GFLOP/s; ("us_per_op", x): ours <= x microseconds per op.
+TARGETS = {
+    "matmul_f32_256": [("numpy", 1.0), ("mlx", 30.0)], "matmul_f32_512": [("numpy", 1.0), ("mlx", 30.0)],
+    "matmul_f32_1024": [("numpy", 1.0), ("mlx", 30.0)], "matmul_f32_2048": [("numpy", 1.0), ("mlx", 30.0)],
+    "matmul_f32_128x4096x4096": [("numpy", 1.0), ("mlx", 30.0)], "gemv_f32_1x4096x4096": [("numpy", 1.0)],
+    "matmul_bf16_2048": [("gflops", 120.0)], "matmul_f16_2048": [("gflops", 120.0)],
+    "add_16M": [("numpy", 1.5)], "exp_16M": [("numpy", 2.0)], "sum_16M": [("numpy", 1.0)],
+    "softmax_4096x4096": [("numpy", 2.0)], "transpose_copy_4096x4096": [("numpy", 5.0)],
+    "conv2d_nhwc_8x32x32x64_64_3x3": [("numpy", 1.0)], "graph_1000_adds": [("us_per_op", 1.0)],
+}
+
+
+def target_cell(name, o, n, m, threads):
+    cells = []
+    for kind, x in TARGETS.get(name, []):
+        if kind == "mlx" and threads > 1:
+            continue  # the MLX ratio target is stated for 1 thread
+        if kind == "numpy":
+            have = n / o if o and n else None
+            txt = f">= {x:g}x NumPy"
+        elif kind == "mlx":
+            have = m / o if o and m else None
+            txt = f">= {x:g}x MLX"
+        elif kind == "gflops":
+            mkn = MATMUL[name]
+            have = 2 * mkn[0] * mkn[1] * mkn[2] / o / 1e9 if o else None
+            txt = f">= {x:g} GFLOP/s"
+        else:
+            have = o * 1e6 if o else None
+            txt = f"<= {x:g} us/op"
+        if have is None:
+            cells.append(f"{txt}: -")
+        else:
+            ok = have <= x if kind == "us_per_op" else have >= x
+            cells.append(f"{txt}: {'met' if ok else 'NOT met'}")
+    return "; ".join(cells) or "-"
+
+
+def table(th, ours, npy, mlx):
+    lines = [f"### {th} thread{'s' if th > 1 else ''}", "",
+             "| workload | mlx-rs | NumPy | MLX 0.32.4 | NumPy/ours | MLX/ours | ours GFLOP/s | target |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name in ours:
+        o = ours[name].get("median_s")
+        n = npy.get(name, {}).get("median_s")
+        m = mlx.get(name, {}).get("median_s")
+        rn = f"{n / o:.2f}x" if o and n else "-"
+        rm = f"{m / o:.2f}x" if o and m else "-"
+        gf = "-"
+        if name in MATMUL and o:
+            mkn = MATMUL[name]
+            gf = f"{2 * mkn[0] * mkn[1] * mkn[2] / o / 1e9:.1f}"
+        unit = " (per op)" if name.startswith("graph") else ""
+        lines.append(f"| {name}{unit} | {fmt(o)} | {fmt(n)} | {fmt(m)} | {rn} | {rm} | {gf} | {target_cell(name, o, n, m, th)} |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--json", help="also write all results to this file")
+    ap.add_argument("--md", help="also write the markdown tables to this file")
     args = ap.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-p", "mlx", "--example", "bench_ops"], cwd=ROOT, check=True)
     base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    results = {}
+    results, tables = {}, []
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for th in args.threads:
         env = dict(base, MLX_RS_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th), OMP_NUM_THREADS=str(th))
         ours = run_jsonl([BIN] + args.only, env)
         npy = run_jsonl([sys.executable, "-c", PY_WORKER, "numpy"] + args.only, env)
         mlx = run_jsonl([sys.executable, "-c", PY_WORKER, "mlx"] + args.only, env)
         results[th] = {"ours": ours, "numpy": npy, "mlx": mlx}
-        print(f"\n### {th} thread{'s' if th > 1 else ''}\n")
-        print("| workload | mlx-rs | NumPy | MLX 0.32.4 | ours/NumPy | ours/MLX |")
-        print("| --- | --- | --- | --- | --- | --- |")
-        for name in ours:
-            o = ours[name].get("median_s")
-            n = npy.get(name, {}).get("median_s")
-            m = mlx.get(name, {}).get("median_s")
-            rn = f"{o / n:.2f}" if o and n else "-"
-            rm = f"{o / m:.2f}" if o and m else "-"
-            unit = " (per op)" if name.startswith("graph") else ""
-            print(f"| {name}{unit} | {fmt(o)} | {fmt(n)} | {fmt(m)} | {rn} | {rm} |")
+        t = table(th, ours, npy, mlx)
+        tables.append(t)
+        print("\n" + t, flush=True)
+    load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    note = (f"Medians; ratios > 1 mean mlx-rs is faster. 1-minute load average {load:.1f} at the start, "
+            f"{load_end:.1f} at the end (above ~1.5 on this 2-core machine: measured under load).")
+    print("\n" + note)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write("\n\n".join(tables) + "\n\n" + note + "\n")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -254,6 +254,9 @@ def compute(op, p, xs):
     r = compute_linalg(op, p, xs)
     if r is not None:
         return r
+    r = compute_fast(op, p, xs)
+    if r is not None:
+        return r
     # --- shapeops ---
     r = generate_shapeops.compute(op, p, xs)
     if r is not None:
@@ -1806,6 +1809,71 @@ import generate_api  # noqa: E402
 
 generate_api.bind(globals())
 FAMILIES += generate_api.FAMILIES
+
+
+# ---- mx.fast (speed branch, issue #5): mlx_core::fast against MLX's own fused ops ----------
+
+def compute_fast(op, p, xs):
+    """The `fast.<name>` ops: inputs are x then the optional weight/bias (rope/sdpa: their arrays)."""
+    if op == "fast.rms_norm":
+        return mx.fast.rms_norm(xs[0], xs[1] if p["weight"] else None, p["eps"])
+    if op == "fast.layer_norm":
+        k = 1
+        w = xs[k] if p["weight"] else None
+        k += p["weight"]
+        b = xs[k] if p["bias"] else None
+        return mx.fast.layer_norm(xs[0], w, b, p["eps"])
+    if op == "fast.rope":
+        return mx.fast.rope(xs[0], p["dims"], traditional=p["traditional"], base=p["base"],
+                            scale=p["scale"], offset=p["offset"])
+    if op == "fast.scaled_dot_product_attention":
+        mask = p["mask"] if p["mask"] in (None, "causal") else xs[3]
+        return mx.fast.scaled_dot_product_attention(xs[0], xs[1], xs[2], scale=p["scale"], mask=mask)
+    return None
+
+
+def fam_fast():
+    f = Family("fast")
+    with own_stream(SEED + 501):
+        _fast(f)
+    return f
+
+
+def _fast(f):
+    r = lambda d, s: rand(d, s, "small")
+    # rms_norm / layer_norm: every float dtype MLX's fast kernels take, with and without the
+    # weight/bias, a row longer than the 8-lane accumulators with a tail, a non-contiguous input,
+    # a large-magnitude row (layer_norm's two-pass variance) and rows of one element.
+    for d in ("float32", "float16", "bfloat16"):
+        f.add("fast.rms_norm", {"weight": True, "eps": 1e-5}, [r(d, (3, 37)), r(d, (37,))])
+        f.add("fast.layer_norm", {"weight": True, "bias": True, "eps": 1e-5},
+              [r(d, (2, 3, 19)), r(d, (19,)), r(d, (19,))])
+    f.add("fast.rms_norm", {"weight": False, "eps": 1e-6}, [r("float32", (4, 8))])
+    f.add("fast.rms_norm", {"weight": True, "eps": 1e-5},
+          [T(r("float32", (9, 5)), v_transpose([1, 0])), r("float32", (9,))])
+    f.add("fast.rms_norm", {"weight": True, "eps": 1e-5}, [r("float32", (6, 1)), r("float32", (1,))])
+    f.add("fast.layer_norm", {"weight": False, "bias": False, "eps": 1e-5}, [r("float32", (5, 16))])
+    f.add("fast.layer_norm", {"weight": True, "bias": False, "eps": 1e-3}, [r("float32", (4, 10)), r("float32", (10,))])
+    f.add("fast.layer_norm", {"weight": False, "bias": True, "eps": 1e-5}, [r("float32", (4, 10)), r("float32", (10,))])
+    f.add("fast.layer_norm", {"weight": True, "bias": True, "eps": 1e-5},
+          [T(r("float32", (12, 3)), v_transpose([1, 0])), r("float32", (3, 12))[0], r("float32", (12,))])
+    big = arr([[1000.0 + 0.01 * i for i in range(24)], [-5.0 + i for i in range(24)]], "float32")
+    f.add("fast.layer_norm", {"weight": False, "bias": False, "eps": 1e-5}, [big])
+    f.add("fast.rms_norm", {"weight": False, "eps": 1e-5}, [arr([[0.0, 0.0, 0.0], [1e-3, 2e-3, -3e-3]], "float32")])
+    # rope / scaled_dot_product_attention (compositions; pinned against MLX's fused kernels)
+    for trad in (False, True):
+        f.add("fast.rope", {"dims": 8, "traditional": trad, "base": 10000.0, "scale": 1.0, "offset": 3},
+              [r("float32", (1, 2, 5, 8))])
+    f.add("fast.rope", {"dims": 4, "traditional": False, "base": 500.0, "scale": 0.5, "offset": 0},
+          [r("float32", (2, 3, 6))])
+    q, k, v = r("float32", (1, 4, 3, 8)), r("float32", (1, 2, 5, 8)), r("float32", (1, 2, 5, 8))
+    f.add("fast.scaled_dot_product_attention", {"scale": 0.35, "mask": None}, [q, k, v])
+    f.add("fast.scaled_dot_product_attention", {"scale": 0.35, "mask": "causal"}, [q, k, v])
+    add_mask = r("float32", (1, 4, 3, 5))
+    f.add("fast.scaled_dot_product_attention", {"scale": 1.0, "mask": "array"}, [q, k, v, add_mask])
+
+
+FAMILIES += [fam_fast]
 
 
 def main():

@@ -279,6 +279,12 @@ fn setup(p: &Primitive, r: &mut Rng) -> Setup {
             let axis = if r.next() < 0.5 { 0 } else { 1 };
             smooth(prim_fn(Primitive::Sort { axis }), vec![a34(r)], 1e-6)
         }
+        // Fused last-axis ops: an array and (D,) weight/bias; rules differentiate the composite.
+        Primitive::Fused(op) => {
+            let mut xs = vec![a34(r)];
+            xs.extend((1..op.arity()).map(|_| tensor(&r.vec(4, Rng::sym), &[4])));
+            smooth(prim_fn(p.clone()), xs, 1e-6)
+        }
         // cumprod with exact zeros (the first-zero handling; it is multilinear, so central
         // differences are exact there); the others at distinct random values (no ties).
         Primitive::Scan { op, .. } => {

@@ -7,6 +7,7 @@
 //! and a node without data always still has its inputs.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use mlx_ops::{ArrayData, Backend, Error, Primitive, Result, Spec};
@@ -20,17 +21,20 @@ pub fn eval(outputs: &[&Tensor]) -> Result<()> {
         if node.data.get().is_some() {
             continue;
         }
-        let inputs = node.inputs();
-        let mut in_data = Vec::with_capacity(inputs.len());
-        for t in &inputs {
-            let d = t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?;
-            in_data.push(d[t.output].clone());
-        }
+        // The inputs' data, read under the lock (no copy of the handle list).
+        let in_data = {
+            let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
+            let mut in_data = Vec::with_capacity(inputs.len());
+            for t in inputs.iter() {
+                let d = t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?;
+                in_data.push(d[t.output].clone());
+            }
+            in_data
+        };
         let primitive = node.primitive.as_ref().ok_or_else(|| Error::runtime("eval", "a leaf has no data"))?;
         let backend = backend_for(node.device)?;
         let out = run(backend.as_ref(), primitive, &in_data, &node.specs)?;
         drop(in_data);
-        drop(inputs);
         let _ = node.data.set(out);
         if !node.keep_inputs.load(std::sync::atomic::Ordering::SeqCst) {
             drop(node.take_inputs());
@@ -42,7 +46,7 @@ pub fn eval(outputs: &[&Tensor]) -> Result<()> {
 /// The unevaluated nodes reachable from `outputs`, each after all of its inputs.
 fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
     let mut order = Vec::new();
-    let mut visited: HashSet<*const Node> = HashSet::new();
+    let mut visited: HashSet<*const Node, BuildHasherDefault<PtrHasher>> = HashSet::default();
     let mut stack: Vec<(Arc<Node>, bool)> = Vec::new();
     for t in outputs {
         if t.node.data.get().is_none() {
@@ -57,15 +61,38 @@ fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
         if !visited.insert(Arc::as_ptr(&node)) {
             continue;
         }
-        let inputs = node.inputs();
+        let pending: Vec<Arc<Node>> = {
+            let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
+            inputs
+                .iter()
+                .filter(|t| t.node.data.get().is_none() && !visited.contains(&Arc::as_ptr(&t.node)))
+                .map(|t| t.node.clone())
+                .collect()
+        };
         stack.push((node, true));
-        for t in inputs {
-            if t.node.data.get().is_none() && !visited.contains(&Arc::as_ptr(&t.node)) {
-                stack.push((t.node.clone(), false));
-            }
-        }
+        stack.extend(pending.into_iter().map(|n| (n, false)));
     }
     order
+}
+
+/// Hashes node addresses (already unique, 8-byte aligned) with one multiply: the visited set is
+/// the hot path of building the order, and SipHash would dominate it for scalar graphs.
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, v: usize) {
+        // Fibonacci hashing; the high bits (which hashbrown uses) mix every address bit.
+        self.0 = (v as u64 >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Runs one primitive on realized inputs with `backend`, views done as the scheduler does them
@@ -148,6 +175,7 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
                 ArrayData::new(c.buffer, mlx_ops::Layout::contiguous(&out.shape), *dtype)
             }
         }
+        Primitive::Fused(op) => backend.fused(*op, x, out)?,
     };
     // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {

@@ -56,7 +56,14 @@ impl Operand {
             Operand::Array(t) => crate::astype(t, dtype),
             Operand::Scalar(s) => {
                 check_fits(*s, dtype)?;
-                crate::full(&[], *s, dtype)
+                // A 0-d constant is realized at once (one element, the `Full` kernel's value): a
+                // leaf costs the scheduler nothing, where a node per scalar operand doubled the
+                // work of scalar-heavy graphs (issue #5, graph overhead).
+                let spec = mlx_ops::Spec::new(vec![], dtype);
+                match mlx_ops::Backend::full(&mlx_cpu::CpuBackend, &spec, *s) {
+                    Ok(data) => Ok(Tensor::from_data(data, crate::default_device())),
+                    Err(_) => crate::full(&[], *s, dtype),
+                }
             }
         }
     }

@@ -92,6 +92,15 @@ proptest! {
             ("prod", |x, _| mx::prod(x, Axes::All, false)),
             ("argmin", |x, a| mx::argmin(x, a, false)),
             ("softmax", |x, a| mx::softmax(x, a)),
+            // fused last-axis kernels (speed branch)
+            ("softmax_last", |x, _| mx::softmax(x, -1)),
+            ("logsumexp_last", |x, _| mx::logsumexp(x, -1, false)),
+            ("rms_norm", |x, _| mx::fast::rms_norm(x, None, 1e-5)),
+            ("layer_norm", |x, _| {
+                let d = *x.shape().last().unwrap_or(&1) as f64;
+                let w = mx::arange(0.5, 0.5 + d, 1.0, None)?;
+                mx::fast::layer_norm(x, Some(&w), Some(&w), 1e-5)
+            }),
             ("matmul_t", |x, _| if x.ndim() < 2 { mx::matmul(x, x) } else { mx::matmul(x, &mx::swapaxes(x, -1, -2)?) }),
             ("concat", |x, a| mx::concatenate(&[x.clone(), mx::exp(x)?], a)),
             ("reshape", |x, _| mx::reshape(x, &[-1])),
@@ -186,6 +195,7 @@ fn every_primitive_is_exercised_by_the_view_property() {
     let names: Vec<&str> = mx::Primitive::catalog().iter().map(|p| p.name()).collect();
     // 92 = the ops + stop_gradient + custom (custom functions are exercised by mlx-autograd's tests),
     // + 8 linalg factorizations (one input; views of it are covered by the golden replay's
-    // transposed cases and by `linalg_views_match_contiguous` in tests/linalg.rs), + fft.
-    assert_eq!(names.len(), 101, "new primitive: extend the view/contiguous property test: {names:?}");
+    // transposed cases and by `linalg_views_match_contiguous` in tests/linalg.rs), + fft, + the 4 fused last-axis ops
+    // (softmax_last, logsumexp_last, rms_norm, layer_norm).
+    assert_eq!(names.len(), 105, "new primitive: extend the view/contiguous property test: {names:?}");
 }

@@ -4,7 +4,7 @@ use mlx_ops::{dispatch_dtype, ArrayData, Layout, Result, Scalar, Spec, C64};
 
 use crate::elementwise::debug_checked;
 use crate::num::{Kind, Num};
-use crate::strided::{alloc, elems, elems_mut, finish, for_each_offsets};
+use crate::strided::{alloc, alloc_for_overwrite, elems, elems_mut, finish, for_each_offsets};
 
 pub fn full(out: &Spec, value: Scalar) -> Result<ArrayData> {
     fn run<T: Num>(shape: &[usize], value: Scalar) -> ArrayData {
@@ -62,8 +62,12 @@ fn copy_into<T: Num>(src: &ArrayData, dst: &mut [T], dst_layout: &Layout) {
 pub fn copy(x: &ArrayData) -> Result<ArrayData> {
     fn run<T: Num>(x: &ArrayData) -> ArrayData {
         let shape = x.layout.shape();
-        let mut buf = alloc::<T>(x.layout.size());
-        copy_into::<T>(x, elems_mut::<T>(&mut buf), &Layout::contiguous(shape));
+        // Every element is written below, so a recycled buffer needs no zeroing.
+        let mut buf = alloc_for_overwrite::<T>(x.layout.size());
+        let dst = elems_mut::<T>(&mut buf);
+        if !crate::transpose::copy_blocked::<T>(elems::<T>(x), &x.layout, dst) {
+            copy_into::<T>(x, dst, &Layout::contiguous(shape));
+        }
         finish::<T>(buf, shape)
     }
     Ok(dispatch_dtype!(x.dtype, T => run::<T>(x)))

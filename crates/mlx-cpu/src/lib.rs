@@ -5,9 +5,11 @@
 mod complex;
 mod conv;
 mod copy;
+mod transpose;
 mod elementwise;
 mod elementwise_ext;
 mod fft;
+mod fused;
 mod math;
 mod gather_mm;
 mod indexing;
@@ -23,7 +25,7 @@ pub mod strided;
 pub mod vmath;
 
 use mlx_ops::{ArgReduceOp, ArrayData, Backend, BinaryOp, ConvParams, ReduceOp, Result, Scalar, Spec, UnaryOp};
-use mlx_ops::{FftParams, LinalgOp, ScanOp, ScatterMode};
+use mlx_ops::{FftParams, FusedOp, LinalgOp, ScanOp, ScatterMode};
 
 /// The CPU backend (stateless; one instance serves every thread).
 #[derive(Debug, Default, Clone, Copy)]
@@ -97,5 +99,10 @@ impl Backend for CpuBackend {
     // --- fft ---
     fn fft(&self, x: &ArrayData, params: &FftParams, out: &Spec) -> Result<ArrayData> {
         fft::fft(x, params, out)
+    }
+
+    // --- fused last-axis kernels (speed branch) ---
+    fn fused(&self, op: FusedOp, xs: &[ArrayData], out: &Spec) -> Result<ArrayData> {
+        fused::fused(op, xs, out)
     }
 }

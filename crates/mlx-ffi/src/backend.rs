@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use mlx_core::Device;
 use mlx_ops::{
-    ArgReduceOp, ArrayData, Backend, BinaryOp, Buffer, ConvParams, Dtype, Error, HostBuffer, Layout, ReduceOp, Result,
-    Scalar, ScanOp, ScatterMode, Spec, UnaryOp,
+    ArgReduceOp, ArrayData, Backend, BinaryOp, Buffer, ConvParams, Dtype, Error, FusedOp, HostBuffer, Layout, ReduceOp,
+    Result, Scalar, ScanOp, ScatterMode, Spec, UnaryOp,
 };
 
 /// The real MLX as a backend (stateless; calls are serialized by `mlx_sys::lock`).
@@ -204,6 +204,15 @@ impl Backend for FfiBackend {
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, _out: &Spec) -> Result<ArrayData> {
         check_index_range(mode.name(), idx, x.shape()[axis])?;
         self.call(mode.name(), &[x, idx, upd], &[axis as i64], &[])
+    }
+    // --- fused last-axis kernels (speed branch): MLX's softmax/logsumexp and mx.fast norms ---
+    fn fused(&self, op: FusedOp, xs: &[ArrayData], _out: &Spec) -> Result<ArrayData> {
+        let refs: Vec<&ArrayData> = xs.iter().collect();
+        match op {
+            FusedOp::Softmax | FusedOp::LogSumExp => self.call(op.name(), &refs, &[], &[]),
+            FusedOp::RmsNorm { eps, .. } => self.call("rms_norm", &refs, &[], &[eps]),
+            FusedOp::LayerNorm { eps, weight, bias } => self.call("layer_norm", &refs, &[weight as i64, bias as i64], &[eps]),
+        }
     }
 }
 

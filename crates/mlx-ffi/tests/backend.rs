@@ -90,6 +90,12 @@ fn inputs_for(p: &Primitive) -> Vec<ArrayData> {
         }
         // A symmetric positive definite 3 x 3 (every factorization is defined on it).
         Primitive::Linalg(_) => vec![data(&[4.0, 1.0, 0.5, 1.0, 3.0, 0.25, 0.5, 0.25, 2.0], &[3, 3])],
+        // The array, then one (D,) parameter per weight/bias the op carries.
+        Primitive::Fused(op) => {
+            let mut v = vec![data(&[0.5, -1.0, 2.0, 1.5, 0.25, -3.0], &[2, 3])];
+            v.extend((1..op.arity()).map(|k| data(&[0.5 * k as f32, -1.0, 2.0], &[3])));
+            v
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     ArgReduceOp, BinaryOp, Buffer, ConvParams, Dtype, Element, Error, Layout, ReduceOp, Result, Scalar, Spec, UnaryOp,
 };
-use crate::{FftParams, LinalgOp, ScanOp, ScatterMode};
+use crate::{FftParams, FusedOp, LinalgOp, ScanOp, ScatterMode};
 
 /// A realized array: a buffer shared by views, and where this array's elements are in it.
 #[derive(Clone)]
@@ -125,5 +125,11 @@ pub trait Backend: Send + Sync {
     /// each axis in turn.
     fn fft(&self, x: &ArrayData, params: &FftParams, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), "fft")
+    }
+
+    // --- fused last-axis kernels (speed branch) ---
+    /// `Fused`: `xs` is the array then its optional weight and bias (see [`FusedOp`]).
+    fn fused(&self, op: FusedOp, xs: &[ArrayData], out: &Spec) -> Result<ArrayData> {
+        unsupported(self.name(), op.name())
     }
 }

@@ -14,6 +14,7 @@ mod dtype;
 mod element;
 mod error;
 mod fft;
+mod fused;
 mod indexing;
 mod layout;
 mod linalg;
@@ -30,6 +31,7 @@ pub use dtype::{default_dtype, promote, promote_weak, Dtype, DtypeCategory, Scal
 pub use element::{Bool8, Element, HostValue, C64};
 pub use error::{Error, Result};
 pub use fft::FftParams;
+pub use fused::FusedOp;
 pub use indexing::{ScanOp, ScatterMode};
 pub use layout::Layout;
 pub use linalg::{check_matrix, LinalgOp};

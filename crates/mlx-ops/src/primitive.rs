@@ -9,6 +9,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use crate::fused::FusedOp;
 use crate::conv::ConvParams;
 use crate::fft::FftParams;
 use crate::shape::{fmt_shape, size_of};
@@ -460,6 +461,9 @@ pub enum Primitive {
     // --- fft (rule in `crate::fft`) ---
     /// MLX's `FFT`: a complex, real-forward or real-inverse transform over `axes`.
     Fft(FftParams),
+    // --- fused last-axis kernels (speed branch, issue #5; rules in `crate::fused`) ---
+    /// A fused softmax / logsumexp / rms_norm / layer_norm over the last axis.
+    Fused(FusedOp),
 }
 
 impl Primitive {
@@ -495,6 +499,7 @@ impl Primitive {
             Primitive::View { .. } => "view",
             Primitive::Linalg(op) => op.name(),
             Primitive::Fft(_) => "fft",
+            Primitive::Fused(op) => op.name(),
         }
     }
 
@@ -507,6 +512,7 @@ impl Primitive {
             Primitive::Gather { .. } => 2,
             Primitive::Scan { .. } | Primitive::Sort { .. } | Primitive::ArgSort { .. } | Primitive::AsStrided { .. } | Primitive::View { .. } => 1,
             Primitive::Concatenate { .. } | Primitive::Custom { .. } => return None,
+            Primitive::Fused(op) => op.arity(),
             Primitive::ConvGeneral(_) => 2,
             Primitive::GatherMm => 4,
             Primitive::Unary(_)
@@ -742,6 +748,7 @@ impl Primitive {
             }
             Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
             Primitive::Fft(p) => crate::fft::infer_fft(p, &inputs[0])?,
+            Primitive::Fused(f) => f.infer(inputs)?,
             // Several outputs: returned whole.
             Primitive::Linalg(l) => return l.infer(&inputs[0]),
         };
@@ -776,6 +783,7 @@ impl Primitive {
         all.extend(crate::indexing::catalog());
         all.extend(crate::linalg::LinalgOp::catalog().into_iter().map(Primitive::Linalg));
         all.extend(crate::fft::catalog());
+        all.extend(crate::fused::FusedOp::ALL.map(Primitive::Fused));
         all
     }
 }

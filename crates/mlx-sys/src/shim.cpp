@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -277,6 +278,28 @@ const std::unordered_map<std::string, Op>& ops() {
            }
            return inverse ? mx::fft::ifftn(x[0], n, axes) : mx::fft::fftn(x[0], n, axes);
          }},
+        // --- fused last-axis kernels (speed branch) ---
+        {"softmax", [](const Arrays& x, const Ints&, const Floats&) { return mx::softmax(x[0], -1); }},
+        {"logsumexp", [](const Arrays& x, const Ints&, const Floats&) { return mx::logsumexp(x[0], -1, true); }},
+        // floats = [eps]; inputs: x, then the weight when present.
+        {"rms_norm",
+         [](const Arrays& x, const Ints&, const Floats& f) {
+           need("rms_norm", f.size(), 1, "float parameters");
+           std::optional<mx::array> w;
+           if (x.size() > 1) w = x[1];
+           return mx::fast::rms_norm(x[0], w, static_cast<float>(f[0]));
+         }},
+        // ints = [has_weight, has_bias]; floats = [eps]; inputs: x, weight?, bias?.
+        {"layer_norm",
+         [](const Arrays& x, const Ints& i, const Floats& f) {
+           need("layer_norm", i.size(), 2, "int parameters");
+           need("layer_norm", f.size(), 1, "float parameters");
+           std::optional<mx::array> w, b;
+           size_t k = 1;
+           if (i[0] != 0) w = x.at(k++);
+           if (i[1] != 0) b = x.at(k++);
+           return mx::fast::layer_norm(x[0], w, b, static_cast<float>(f[0]));
+         }},
     };
     const std::unordered_map<std::string, int> arity = {
         {"full", 0}, {"arange", 0}, {"where", 3}, {"concatenate", -1}, {"matmul", 2},
@@ -286,6 +309,7 @@ const std::unordered_map<std::string, Op>& ops() {
         {"logaddexp", 2}, {"arctan2", 2}, {"bitwise_and", 2}, {"bitwise_or", 2}, {"bitwise_xor", 2},
         {"left_shift", 2}, {"right_shift", 2}, {"conv_general", 2}, {"gather_mm", 4}, {"gather", 2},
         {"scatter", 3}, {"scatter_add", 3}, {"scatter_prod", 3}, {"scatter_max", 3}, {"scatter_min", 3},
+        {"rms_norm", -1}, {"layer_norm", -1},
     };
     std::unordered_map<std::string, Op> t;
     for (auto& [name, fn] : fns) {

@@ -65,6 +65,8 @@ fn main() -> Result<()> {
         ("matmul_f64_1024", 1024, 1024, 1024, Dtype::Float64),
         ("matmul_bf16_1024", 1024, 1024, 1024, Dtype::Bfloat16),
         ("matmul_f16_1024", 1024, 1024, 1024, Dtype::Float16),
+        ("matmul_bf16_2048", 2048, 2048, 2048, Dtype::Bfloat16),
+        ("matmul_f16_2048", 2048, 2048, 2048, Dtype::Float16),
     ] {
         if want(name) {
             matmul_case(name, m, k, n, dt, 9)?;
@@ -90,6 +92,23 @@ fn main() -> Result<()> {
     if want("softmax_4096x4096") {
         let a = input(&[4096, 4096], 7, f32_)?;
         time("softmax_4096x4096", 15, || mx::softmax(&a, -1)?.eval())?;
+    }
+    if want("logsumexp_4096x4096") {
+        let a = input(&[4096, 4096], 7, f32_)?;
+        time("logsumexp_4096x4096", 15, || mx::logsumexp(&a, -1, false)?.eval())?;
+    }
+    if want("rms_norm_4096x4096") {
+        let (a, w) = (input(&[4096, 4096], 9, f32_)?, input(&[4096], 10, f32_)?);
+        time("rms_norm_4096x4096", 15, || mx::fast::rms_norm(&a, Some(&w), 1e-5)?.eval())?;
+    }
+    if want("layer_norm_4096x4096") {
+        let (a, w, b) = (input(&[4096, 4096], 9, f32_)?, input(&[4096], 10, f32_)?, input(&[4096], 11, f32_)?);
+        time("layer_norm_4096x4096", 15, || mx::fast::layer_norm(&a, Some(&w), Some(&b), 1e-5)?.eval())?;
+    }
+    if want("conv2d_nhwc_8x32x32x64_64_3x3") {
+        // NHWC input, (C_out, KH, KW, C_in) weight, "same" padding.
+        let (x, w) = (input(&[8, 32, 32, 64], 12, f32_)?, input(&[64, 3, 3, 64], 13, f32_)?);
+        time("conv2d_nhwc_8x32x32x64_64_3x3", 15, || mx::conv2d(&x, &w, 1, 1, 1, 1)?.eval())?;
     }
     if want("transpose_copy_4096x4096") {
         let a = input(&[4096, 4096], 8, f32_)?;

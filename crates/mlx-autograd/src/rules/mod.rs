@@ -20,6 +20,7 @@ mod custom;
 mod elementwise;
 mod gather_mm;
 mod fft;
+mod fused;
 mod indexing;
 mod linalg;
 mod reduce;
@@ -102,6 +103,8 @@ pub(crate) fn vjp(
         // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
         // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
         Primitive::Linalg(_) => no_rule(p),
+        // d fused(x) = d composite(x) (rules/fused.rs)
+        Primitive::Fused(op) => fused::vjp(*op, inputs, cts),
     }
 }
 
@@ -173,6 +176,7 @@ pub(crate) fn jvp(
         // MLX 0.32 differentiates none of its factorizations (QRF, SVD, Inverse, Cholesky,
         // Eig, Eigh, LUF all raise "Not implemented"): neither do we.
         Primitive::Linalg(_) => no_rule(p),
+        Primitive::Fused(op) => fused::jvp(*op, inputs, tangents),
     }
 }
 
@@ -263,6 +267,7 @@ pub(crate) fn batch(
             let n = outs.len();
             Ok((outs, vec![Some(0); n]))
         }
+        Primitive::Fused(op) => fused::batch(*op, inputs, axes, size),
     }
 }
 

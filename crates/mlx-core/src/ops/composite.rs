@@ -8,6 +8,20 @@ use crate::{add, astype, divide, exp, isinf, log, max, r#where, subtract, sum, T
 /// `log(sum(exp(x)))` over `axes`, stable for large inputs and rows of `-inf`.
 pub fn logsumexp(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
     let axes = axes.into();
+    let resolved = axes.resolve("logsumexp", x.ndim())?;
+    if x.size() > 0 && x.ndim() > 0 && resolved == [x.ndim() - 1] {
+        let xf = astype(x, x.dtype().to_inexact())?;
+        if crate::fast::fusable(&xf, &[]) {
+            let y = crate::fast::fused(mlx_ops::FusedOp::LogSumExp, &xf, &[])?;
+            return if keepdims { Ok(y) } else { crate::squeeze(&y, -1) };
+        }
+    }
+    logsumexp_composite(x, axes, keepdims)
+}
+
+/// [`logsumexp`] as a composition of primitives (the meaning of its fused kernel).
+pub(crate) fn logsumexp_composite(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+    let axes = axes.into();
     axes.resolve("logsumexp", x.ndim())?;
     if x.size() == 0 {
         return Err(mlx_ops::Error::invalid("logsumexp", "Received empty array."));
@@ -23,6 +37,20 @@ pub fn logsumexp(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Te
 
 /// `exp(x - max) / sum(exp(x - max))` over `axes` (`mx.softmax`).
 pub fn softmax(x: &Tensor, axes: impl Into<Axes>) -> Result<Tensor> {
+    let axes = axes.into();
+    let resolved = axes.resolve("softmax", x.ndim())?;
+    if x.ndim() > 0 && resolved == [x.ndim() - 1] {
+        // One pass per row (issue #5); means exactly `softmax_composite`.
+        let xf = astype(x, x.dtype().to_inexact())?;
+        if crate::fast::fusable(&xf, &[]) {
+            return crate::fast::fused(mlx_ops::FusedOp::Softmax, &xf, &[]);
+        }
+    }
+    softmax_composite(x, axes)
+}
+
+/// [`softmax`] as a composition of primitives (the meaning of its fused kernel).
+pub(crate) fn softmax_composite(x: &Tensor, axes: impl Into<Axes>) -> Result<Tensor> {
     let axes = axes.into();
     axes.resolve("softmax", x.ndim())?;
     let x = astype(x, x.dtype().to_inexact())?;

@@ -229,6 +229,32 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
             let m = if p["m"].is_null() { None } else { Some(size_of(int_param(p, "m")?, "m")?) };
             mx::eye(n, m, int_param(p, "k")?, opt_dtype(&p["dtype"])?)
         }
+        // --- mx.fast (speed branch): the fused norms and the rope / attention compositions ---
+        "fast.rms_norm" | "fast.layer_norm" | "fast.rope" | "fast.scaled_dot_product_attention" => {
+            let f = |k: &str| p[k].as_f64().map_or_else(|| harness(format!("{k} is not a number")), Ok);
+            let flag = |k: &str| p[k].as_bool().map_or_else(|| harness(format!("{k} is not a bool")), Ok);
+            match op {
+                "fast.rms_norm" => mx::fast::rms_norm(x()?, if flag("weight")? { Some(tensor(xs, 1)?) } else { None }, f("eps")?),
+                "fast.layer_norm" => {
+                    let (w, b) = (flag("weight")?, flag("bias")?);
+                    let wt = if w { Some(tensor(xs, 1)?) } else { None };
+                    let bt = if b { Some(tensor(xs, 1 + w as usize)?) } else { None };
+                    mx::fast::layer_norm(x()?, wt, bt, f("eps")?)
+                }
+                "fast.rope" => {
+                    let n = |k: &str| size_of(int_param(p, k)?, k);
+                    mx::fast::rope(x()?, n("dims")?, flag("traditional")?, f("base")?, f("scale")?, n("offset")?)
+                }
+                _ => {
+                    let mask = match p["mask"].as_str() {
+                        None => mx::fast::AttentionMask::None,
+                        Some("causal") => mx::fast::AttentionMask::Causal,
+                        Some(_) => mx::fast::AttentionMask::Array(tensor(xs, 3)?.clone()),
+                    };
+                    mx::fast::scaled_dot_product_attention(tensor(xs, 0)?, tensor(xs, 1)?, tensor(xs, 2)?, f("scale")?, &mask)
+                }
+            }
+        }
         // --- matmul family and convolutions (linalg branch) ---
         "addmm" => {
             let f = |k: &str| p[k].as_f64().map_or_else(|| harness(format!("{k} is not a number")), Ok);
