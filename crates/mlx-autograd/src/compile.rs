@@ -364,11 +364,20 @@ fn fold(tape: &mut Tape) -> Result<usize> {
     // Where each old step's outputs went: a constant (folded) or a kept step's new index.
     let mut folded_to: HashMap<(usize, usize), Ref> = HashMap::new();
     let mut new_index: Vec<usize> = Vec::new();
+    // Scalar constants equal in value become one constant: every `x * 2.0` records its own `2.0`
+    // leaf, and only a shared one lets CSE see two `x * 2.0` as the same step.
+    let mut by_value: HashMap<(Dtype, Vec<usize>, Vec<u8>), usize> = HashMap::new();
+    let mut same_const: Vec<usize> = (0..tape.consts.len()).collect();
+    for (i, c) in tape.consts.iter().enumerate() {
+        if c.size() <= 1 {
+            same_const[i] = *by_value.entry((c.dtype(), c.shape().to_vec(), c.to_bytes()?)).or_insert(i);
+        }
+    }
     let map = |r: Ref, folded_to: &HashMap<(usize, usize), Ref>, new_index: &[usize]| match r {
         Ref::Step(s, k) => folded_to.get(&(s, k)).copied().unwrap_or(Ref::Step(new_index[s], k)),
+        Ref::Const(c) => Ref::Const(same_const[c]),
         r => r,
     };
-    let mut by_value: HashMap<(Dtype, Vec<usize>, Vec<u8>), usize> = HashMap::new();
     let mut kept: Vec<Step> = Vec::new();
     for step in std::mem::take(&mut tape.steps) {
         let inputs: Vec<Ref> = step.inputs.iter().map(|&r| map(r, &folded_to, &new_index)).collect();

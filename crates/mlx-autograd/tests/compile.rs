@@ -173,7 +173,8 @@ fn simplification_folds_merges_and_drops() {
     let y = f(std::slice::from_ref(&x)).unwrap()[0].to_vec::<f32>().unwrap();
     assert_eq!(y, vec![13.0, 1.0, 11.0]);
     let s = c.stats(&[x]).unwrap();
-    assert!(s.folded >= 3, "{s:?}");
+    // (1 + 2) * 3: two steps (the scalar operands are constant leaves, not steps)
+    assert!(s.folded >= 2, "{s:?}");
     assert!(s.merged >= 1, "{s:?}");
     assert!(s.steps < s.traced - s.folded, "{s:?}");
     // What is left: the broadcasts and multiplies of x, the adds; fewer than the uncompiled graph.
