@@ -2,14 +2,9 @@
 
 use crate::{self as mx, Error, Result, Tensor};
 
-/// `x[..., start:stop]` along `axis`.
+/// `x[..., start:stop]` along `axis` (the crate's strided slice with step 1).
 fn slice_axis(x: &Tensor, axis: usize, start: i64, stop: i64) -> Result<Tensor> {
-    let nd = x.ndim();
-    let mut lo = vec![0i64; nd];
-    let mut hi: Vec<i64> = x.shape().iter().map(|&d| d as i64).collect();
-    lo[axis] = start;
-    hi[axis] = stop;
-    mx::slice(x, &lo, &hi, &vec![1; nd])
+    crate::ops::manip::slice_axis(x, axis, start, stop, 1)
 }
 
 /// Rotary position embedding over the last axis of `x` `(..., L, D)`: the first `dims`
