@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use mlx_core::Device;
 use mlx_ops::{
-    ArgReduceOp, ArrayData, Backend, BinaryOp, Buffer, ConvParams, Dtype, Error, FusedOp, HostBuffer, Layout, ReduceOp,
+    ArgReduceOp, ArrayData, Backend, BinaryOp, Buffer, ConvParams, Dtype, Error, FusedOp, HostBuffer, Layout, LinalgOp, ReduceOp,
     Result, Scalar, ScanOp, ScatterMode, Spec, UnaryOp,
 };
 
@@ -204,6 +204,19 @@ impl Backend for FfiBackend {
     fn scatter(&self, mode: ScatterMode, x: &ArrayData, idx: &ArrayData, upd: &ArrayData, axis: usize, _out: &Spec) -> Result<ArrayData> {
         check_index_range(mode.name(), idx, x.shape()[axis])?;
         self.call(mode.name(), &[x, idx, upd], &[axis as i64], &[])
+    }
+    // --- linalg: MLX's factorizations, one output per call (the shim returns one array) ---
+    fn linalg(&self, op: LinalgOp, x: &ArrayData, outs: &[Spec]) -> Result<Vec<ArrayData>> {
+        let (kind, a, b) = match op {
+            LinalgOp::Qr => (0, false, false),
+            LinalgOp::Svd { compute_uv } => (1, compute_uv, false),
+            LinalgOp::Inverse { tri, upper } => (2, tri, upper),
+            LinalgOp::Cholesky { upper } => (3, upper, false),
+            LinalgOp::Eig { vectors } => (4, vectors, false),
+            LinalgOp::Eigh { upper, vectors } => (5, upper, vectors),
+            LinalgOp::Lu => (6, false, false),
+        };
+        (0..outs.len()).map(|k| self.call("linalg", &[x], &[kind, a as i64, b as i64, k as i64], &[])).collect()
     }
     // --- fused last-axis kernels (speed branch): MLX's softmax/logsumexp and mx.fast norms ---
     fn fused(&self, op: FusedOp, xs: &[ArrayData], _out: &Spec) -> Result<ArrayData> {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use mlx_core::{self as mx, Device, Primitive, Tensor};
 use mlx_ffi::FfiBackend;
-use mlx_ops::{ArrayData, Backend, Buffer, Dtype, HostBuffer, Layout, ScatterMode, Spec, UnaryOp};
+use mlx_ops::{ArrayData, Backend, Buffer, Dtype, HostBuffer, Layout, LinalgOp, ScatterMode, Spec, UnaryOp};
 
 fn data(values: &[f32], shape: &[usize]) -> ArrayData {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -127,24 +127,27 @@ fn documented_differences_stay_defined() {
 fn every_primitive_runs_on_mlx_and_agrees_with_cpu() {
     let ffi = FfiBackend;
     for p in Primitive::catalog() {
-        if matches!(p, Primitive::Linalg(_)) {
-            // The shim has no multi-output call yet: the FFI backend reports `Unsupported` for
-            // the factorizations (mlx.core.linalg is conformance-tested against MLX through the
-            // golden replay instead).
-            let inputs = inputs_for(&p);
-            let specs: Vec<Spec> = inputs.iter().map(|x| Spec::new(x.shape().to_vec(), x.dtype)).collect();
-            let out = p.infer(&specs).unwrap();
-            assert!(mx::run_primitive(&ffi, &p, &inputs, &out).is_err(), "{}", p.name());
-            continue;
-        }
+        // Outputs unique only up to signs (singular vectors, eigenvectors) or order (general
+        // eigenvalues) are checked for shape and dtype here; their values are conformance-tested
+        // by invariants in the golden replay. Singular values and eigh's eigenvalues compare.
+        let compared = |k: usize| match p {
+            Primitive::Linalg(LinalgOp::Svd { compute_uv: true }) => k == 1,
+            Primitive::Linalg(LinalgOp::Eig { .. }) => false,
+            Primitive::Linalg(LinalgOp::Eigh { vectors: true, .. }) => k == 0,
+            _ => true,
+        };
         let inputs = inputs_for(&p);
         let specs: Vec<Spec> = inputs.iter().map(|x| Spec::new(x.shape().to_vec(), x.dtype)).collect();
         let out = p.infer(&specs).unwrap();
         let want = mx::run_primitive(&mlx_cpu::CpuBackend, &p, &inputs, &out).unwrap();
         let got = mx::run_primitive(&ffi, &p, &inputs, &out).unwrap_or_else(|e| panic!("{}: {e}", p.name()));
-        for (w, g) in want.iter().zip(&got) {
+        assert_eq!(want.len(), got.len(), "{}", p.name());
+        for (k, (w, g)) in want.iter().zip(&got).enumerate() {
             assert_eq!(w.shape(), g.shape(), "{}", p.name());
             assert_eq!(w.dtype, g.dtype, "{}", p.name());
+            if !compared(k) {
+                continue;
+            }
             let (wv, gv) = (common::decode(&common::data_bytes(w), w.dtype), common::decode(&common::data_bytes(g), g.dtype));
             common::compare(&wv, &gv, w.dtype, None).unwrap_or_else(|e| panic!("{}: {e}", p.name()));
         }

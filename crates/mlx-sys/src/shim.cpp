@@ -300,6 +300,50 @@ const std::unordered_map<std::string, Op>& ops() {
            if (i[1] != 0) b = x.at(k++);
            return mx::fast::layer_norm(x[0], w, b, static_cast<float>(f[0]));
          }},
+        // linalg branch: one output of a factorization per call (the C ABI returns one array),
+        // ints = [kind, flag_a, flag_b, output]. kind: 0 qr, 1 svd (a = compute_uv),
+        // 2 inverse (a = tri, b = upper), 3 cholesky (a = upper), 4 eig (a = vectors),
+        // 5 eigh (a = upper, b = vectors), 6 lu (LU, pivots, row permutation).
+        // MLX factorizes on the CPU stream only.
+        {"linalg",
+         [](const Arrays& x, const Ints& i, const Floats&) {
+           need("linalg", i.size(), 4, "int parameters");
+           mx::StreamOrDevice cpu = mx::Device(mx::Device::cpu);
+           auto pick = [&](const std::vector<mx::array>& v) { return v.at(static_cast<size_t>(i[3])); };
+           const std::string uplo = i[1] != 0 ? "U" : "L";
+           switch (i[0]) {
+             case 0: {
+               auto [q, r] = mx::linalg::qr(x[0], cpu);
+               return pick({q, r});
+             }
+             case 1:
+               return pick(mx::linalg::svd(x[0], i[1] != 0, cpu));
+             case 2:
+               return i[1] != 0 ? mx::linalg::tri_inv(x[0], i[2] != 0, cpu) : mx::linalg::inv(x[0], cpu);
+             case 3:
+               return mx::linalg::cholesky(x[0], i[1] != 0, cpu);
+             case 4: {
+               if (i[1] == 0) return mx::linalg::eigvals(x[0], cpu);
+               auto [w, v] = mx::linalg::eig(x[0], cpu);
+               return pick({w, v});
+             }
+             case 5: {
+               if (i[2] == 0) return mx::linalg::eigvalsh(x[0], uplo, cpu);
+               auto [w, v] = mx::linalg::eigh(x[0], uplo, cpu);
+               return pick({w, v});
+             }
+             case 6: {
+               // MLX's LUF outputs: LU and pivots from lu_factor, the row permutation from lu.
+               if (i[3] < 2) {
+                 auto [lu, piv] = mx::linalg::lu_factor(x[0], cpu);
+                 return pick({lu, piv});
+               }
+               return mx::linalg::lu(x[0], cpu).at(0);
+             }
+             default:
+               throw std::invalid_argument("[linalg] unknown factorization");
+           }
+         }},
     };
     const std::unordered_map<std::string, int> arity = {
         {"full", 0}, {"arange", 0}, {"where", 3}, {"concatenate", -1}, {"matmul", 2},
