@@ -547,9 +547,11 @@ fn cast_skips(op: &OpDesc, inputs: &[Tensor]) -> Option<Vec<bool>> {
         }
         return None;
     }
-    if matches!(op, OpDesc::Matmul) && inputs.iter().any(|t| t.dtype().is_complex()) {
-        // complex matmul over non-finite parts: which output parts become inf or NaN depends on
-        // the GEMM's order of operations (MLX's BLAS vs ours; DIFFERENCES.md); not compared.
+    let complex_composite = matches!(op, OpDesc::Matmul | OpDesc::Softmax(..) | OpDesc::Logsumexp(..));
+    if complex_composite && inputs.iter().any(|t| t.dtype().is_complex()) {
+        // complex matmul / softmax / logsumexp over non-finite parts: which output parts become
+        // inf or NaN depends on the order of operations (MLX's BLAS and its max-shifted
+        // composite vs ours; DIFFERENCES.md); not compared.
         let non_finite = |t: &Tensor| {
             values(t).map(|v| v.iter().any(|v| matches!(v, common::Val::F(a, b) if !a.is_finite() || !b.is_finite())))
         };
