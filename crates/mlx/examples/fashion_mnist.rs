@@ -30,23 +30,9 @@ const DEFAULT_DIR: &str = "/usr/share/datasets/fashion-mnist";
 const MLP: (usize, usize, f64, f32) = (5, 64, 1e-3, 0.85);
 const CNN: (usize, usize, f64, f32) = (2, 64, 2e-3, 0.89);
 
-/// A SplitMix64 stream for the shuffles (deterministic; `tools/fashion_mnist_mlx.py` has it too).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+#[path = "common/shuffle.rs"]
+mod shuffle;
+use shuffle::Rng;
 
 /// An idx file (gzip-compressed): its dimensions and bytes. Magic: 0, 0, type 0x08 (u8), rank.
 fn read_idx(path: &Path) -> Result<(Vec<usize>, Vec<u8>)> {

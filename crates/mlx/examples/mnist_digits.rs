@@ -23,23 +23,9 @@ const EPOCHS: usize = 20;
 const BATCH: usize = 32;
 const LR: f64 = 1e-3;
 
-/// A SplitMix64 stream for the shuffles (deterministic across runs).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+#[path = "common/shuffle.rs"]
+mod shuffle;
+use shuffle::Rng;
 
 /// Images (scaled to [0, 1]) and labels of the examples `idx`, as tensors.
 fn batch(images: &[u8], labels: &[u8], idx: &[usize]) -> Result<(Tensor, Tensor)> {
