@@ -29,14 +29,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let b = if b1 { expand_dims(b, 1)? } else { b.clone() };
     let (na, nb) = (a.ndim(), b.ndim());
     if a.shape()[na - 1] != b.shape()[nb - 2] {
-        return Err(Error::invalid(
-            "matmul",
-            format!(
-                "Last dimension of first input with shape {} must match second to last dimension of second input with shape {}.",
-                mlx_ops::shape::fmt_shape(a.shape()),
-                mlx_ops::shape::fmt_shape(b.shape())
-            ),
-        ));
+        return Err(inner_dim_mismatch("matmul", a.shape(), b.shape()));
     }
     let batch = broadcast_shapes(&a.shape()[..na - 2], &b.shape()[..nb - 2])?;
     let full = |t: &Tensor, n: usize| -> Result<Tensor> {
@@ -51,4 +44,17 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         (false, true) => squeeze(&out, -1),
         (false, false) => Ok(out),
     }
+}
+
+/// MLX's error for matrix products whose inner dimensions differ (`matmul`, `block_masked_mm`,
+/// `segmented_mm`, ...), given the shapes after 1-D operands were promoted to matrices.
+pub(crate) fn inner_dim_mismatch(op: &str, a: &[usize], b: &[usize]) -> Error {
+    Error::invalid(
+        op,
+        format!(
+            "Last dimension of first input with shape {} must match second to last dimension of second input with shape {}.",
+            mlx_ops::shape::fmt_shape(a),
+            mlx_ops::shape::fmt_shape(b)
+        ),
+    )
 }

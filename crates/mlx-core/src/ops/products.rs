@@ -42,14 +42,7 @@ fn matrix_operands(op: &str, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)>
     let a2 = if a.ndim() == 1 { expand_dims(a, 0)? } else { a.clone() };
     let b2 = if b.ndim() == 1 { expand_dims(b, 1)? } else { b.clone() };
     if a2.shape()[a2.ndim() - 1] != b2.shape()[b2.ndim() - 2] {
-        return Err(Error::invalid(
-            op,
-            format!(
-                "Last dimension of first input with shape {} must match second to last dimension of second input with shape {}.",
-                fmt_shape(a2.shape()),
-                fmt_shape(b2.shape())
-            ),
-        ));
+        return Err(super::linalg::inner_dim_mismatch(op, a2.shape(), b2.shape()));
     }
     Ok((a2, b2))
 }
@@ -271,14 +264,7 @@ pub fn segmented_mm(a: &Tensor, b: &Tensor, segments: &Tensor) -> Result<Tensor>
         return Err(Error::invalid(op, "Got segments with invalid dtype. Segments must be integral."));
     }
     if a.shape()[1] != b.shape()[0] {
-        return Err(Error::invalid(
-            op,
-            format!(
-                "Last dimension of first input with shape {} must match second to last dimension of second input with shape {}.",
-                fmt_shape(a.shape()),
-                fmt_shape(b.shape())
-            ),
-        ));
+        return Err(super::linalg::inner_dim_mismatch(op, a.shape(), b.shape()));
     }
     let k = a.shape()[1];
     let seg = astype(segments, Dtype::Uint32)?;
