@@ -3,11 +3,17 @@
 //! strides. Half floats accumulate in f32; sum/prod of narrow integers were widened by the API.
 //!
 //! Fast paths: (1) each reduced block is one contiguous run (reducing trailing axes of a
-//! row-contiguous array): a tight in-order loop per output, outputs split across threads;
+//! row-contiguous array): runs of at least `2 * LANES` values fold into `LANES` independent
+//! accumulators (element `i` into lane `i % LANES`, which vectorizes and breaks the add
+//! latency chain), merged by a fixed pairwise tree; runs longer than `2 * CHUNK` are cut into
+//! `CHUNK`-sized pieces folded in parallel and merged in order; outputs split across threads.
 //! (2) the kept axes are contiguous (reducing leading axes): whole rows accumulate into a row of
-//! accumulators (vectorized across columns), columns split across threads. Invariant: every
-//! path folds each output's values in the same (row-major) order, so results are bit-identical
-//! for any layout and thread count.
+//! accumulators (vectorized across columns), columns split across threads. (3) otherwise an
+//! in-order walk.
+//!
+//! Invariant: the order of the additions depends only on the input's shape and layout, never on
+//! the thread count, so results are reproducible run to run. Different layouts of the same values
+//! may differ in the last bits (as in MLX and NumPy, whose reductions also vectorize).
 
 use half::{bf16, f16};
 use mlx_ops::{dispatch_dtype, ArgReduceOp, ArrayData, Dtype, ReduceOp, Result, Spec};
@@ -26,11 +32,60 @@ fn reduced_last(x: &ArrayData, axes: &[usize]) -> (mlx_ops::Layout, usize) {
     (x.layout.transpose(&perm), block)
 }
 
-/// Folds `v` in order. (Sequential on purpose: every layout path must give bit-identical
-/// results, and the general path folds in order; a multi-lane version is issue #5 follow-up.)
+/// Independent accumulators of the lane fold: 4 AVX2 registers of f32.
+const LANES: usize = 32;
+/// Values per parallel piece of one long contiguous run (a fixed size, so the merge order
+/// does not depend on the thread count).
+const CHUNK: usize = 1 << 15;
+
+/// Folds `v` in the order the module docs define: in order when short, else lane `i % LANES`
+/// takes element `i` and the lanes merge pairwise (lane j with lane j + w, w = 16, 8, .., 1).
 #[inline(always)]
-fn fold_slice<T: Num, A: Copy>(v: &[T], init: A, step: &impl Fn(A, T) -> A) -> A {
-    v.iter().fold(init, |a, &x| step(a, x))
+fn fold_slice<T: Num, A: Copy>(v: &[T], init: A, step: &impl Fn(A, T) -> A, comb: &impl Fn(A, A) -> A) -> A {
+    if v.len() < 2 * LANES {
+        return v.iter().fold(init, |a, &x| step(a, x));
+    }
+    let mut acc = [init; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for j in 0..LANES {
+            acc[j] = step(acc[j], c[j]);
+        }
+    }
+    for (j, &x) in tail.iter().enumerate() {
+        acc[j] = step(acc[j], x);
+    }
+    let mut w = LANES;
+    while w > 1 {
+        w /= 2;
+        for j in 0..w {
+            acc[j] = comb(acc[j], acc[j + w]);
+        }
+    }
+    acc[0]
+}
+
+/// [`fold_slice`] of one long run, cut into `CHUNK`-sized pieces folded in parallel (when
+/// `parallel`) and merged in order.
+fn fold_run<T: Num, A: Copy + Send + Sync>(
+    v: &[T],
+    init: A,
+    step: &(impl Fn(A, T) -> A + Sync),
+    comb: &(impl Fn(A, A) -> A + Sync),
+    parallel: bool,
+) -> A {
+    if v.len() < 2 * CHUNK {
+        return par::simd(|| fold_slice(v, init, step, comb));
+    }
+    let pieces = v.len().div_ceil(CHUNK);
+    let partial = par::map_collect(pieces, parallel, |p| {
+        let piece = &v[p * CHUNK..v.len().min((p + 1) * CHUNK)];
+        par::simd(|| fold_slice(piece, init, step, comb))
+    });
+    let mut it = partial.into_iter();
+    let first = it.next().unwrap_or(init);
+    it.fold(first, |a, b| comb(a, b))
 }
 
 /// The reduced part as one contiguous run: `Some(block)` when the reduced axes of the permuted
@@ -41,8 +96,8 @@ fn reduced_run(layout: &mlx_ops::Layout, nred: usize) -> bool {
     shape.is_empty() || (shape.len() == 1 && strides[0] == 1)
 }
 
-/// Folds each block of `T` values into an accumulator `A`, writing `fin(acc)` as `T`.
-/// `_comb` merges two partial accumulators (kept for the multi-lane path of the follow-up).
+/// Folds each block of `T` values into an accumulator `A`, writing `fin(acc)` as `T`; `comb`
+/// merges two partial accumulators (lanes and pieces of the contiguous-run path).
 #[allow(clippy::too_many_arguments)]
 fn fold<T: Num, A: Copy + Send + Sync>(
     x: &ArrayData,
@@ -50,7 +105,7 @@ fn fold<T: Num, A: Copy + Send + Sync>(
     out_shape: &[usize],
     init: A,
     step: impl Fn(A, T) -> A + Sync + Send,
-    _comb: impl Fn(A, A) -> A + Sync + Send,
+    comb: impl Fn(A, A) -> A + Sync + Send,
     fin: impl Fn(A) -> T + Sync + Send,
 ) -> ArrayData {
     let (layout, block) = reduced_last(x, axes);
@@ -73,15 +128,18 @@ fn fold<T: Num, A: Copy + Send + Sync>(
         // Each output reduces one contiguous run of `block` elements starting at its base.
         let mut bases = Vec::with_capacity(n_out);
         for_each_offsets(kept_shape, [kept_strides], [layout.offset()], |[o]| bases.push(o));
-        {
+        if n_out < par::num_threads() && block >= 2 * CHUNK {
+            // Few long runs: the parallelism is inside each run.
+            for (d, &b) in dst.iter_mut().zip(&bases) {
+                *d = fin(fold_run(&src[b..b + block], init, &step, &comb, big));
+            }
+        } else {
             let per = (par::PAR_MIN_ELEMS / block).max(1);
             par::for_each_chunk_mut(dst, per, big, &|start, d| {
-                par::simd(|| {
-                    for (j, d) in d.iter_mut().enumerate() {
-                        let b = bases[start + j];
-                        *d = fin(fold_slice(&src[b..b + block], init, &step));
-                    }
-                })
+                for (j, d) in d.iter_mut().enumerate() {
+                    let b = bases[start + j];
+                    *d = fin(fold_run(&src[b..b + block], init, &step, &comb, false));
+                }
             });
         }
         return finish::<T>(buf, out_shape);
@@ -94,7 +152,8 @@ fn fold<T: Num, A: Copy + Send + Sync>(
         let red_strides = &layout.strides()[nd - nred..];
         let mut row_bases = Vec::with_capacity(block);
         for_each_offsets(red_shape, [red_strides], [layout.offset()], |[o]| row_bases.push(o));
-        let cols = (par::PAR_MIN_ELEMS / 16).max(1024);
+        // One piece per thread, each at most 4096 columns (its accumulators stay in L1).
+        let cols = n_out.div_ceil(par::num_threads()).div_ceil(64).clamp(4, 64) * 64;
         par::for_each_chunk_mut(dst, cols, big, &|start, d| {
             let mut acc = vec![init; d.len()];
             par::simd(|| {
@@ -194,4 +253,42 @@ pub fn arg_reduce(op: ArgReduceOp, x: &ArrayData, axis: usize, out: &Spec) -> Re
         finish::<u32>(buf, shape)
     }
     Ok(debug_checked(dispatch_dtype!(x.dtype, T => run::<T>(op, x, axis, &out.shape)), out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize) -> Vec<f32> {
+        (0..n).map(|i| ((i * 7919 % 1000) as f32 - 500.0) / 64.0).collect()
+    }
+
+    /// Lane folds and chunked runs agree with an f64 sum for short, lane-boundary and long
+    /// runs, and the chunked result is the same bits with and without threads.
+    #[test]
+    fn lane_and_chunk_folds_sum_correctly() {
+        let add = |a: f32, b: f32| a + b;
+        for n in [0, 1, 63, 64, 65, 97, 1000, 2 * CHUNK - 1, 2 * CHUNK + 13, 5 * CHUNK + 7] {
+            let v = values(n);
+            let want: f64 = v.iter().map(|&x| x as f64).sum();
+            let serial = fold_run(&v, 0.0f32, &add, &add, false);
+            let threaded = fold_run(&v, 0.0f32, &add, &add, true);
+            assert_eq!(serial.to_bits(), threaded.to_bits(), "n = {n}");
+            assert!((serial as f64 - want).abs() <= 1e-6 * (1.0 + v.iter().map(|x| x.abs() as f64).sum::<f64>()), "n = {n}: {serial} vs {want}");
+        }
+    }
+
+    /// A NaN in any lane or piece reaches the result of max/min.
+    #[test]
+    fn nan_propagates_through_lanes() {
+        for at in [0, 5, 31, 32, 100, CHUNK + 3] {
+            let mut v = values(3 * CHUNK);
+            v[at] = f32::NAN;
+            let m = fold_run(&v, f32::NEG_INFINITY, &Num::max, &Num::max, true);
+            let n = fold_run(&v, f32::INFINITY, &Num::min, &Num::min, true);
+            assert!(m.is_nan() && n.is_nan(), "NaN at {at}");
+        }
+        let v = values(1000);
+        assert_eq!(fold_run(&v, f32::NEG_INFINITY, &Num::max, &Num::max, false), v.iter().cloned().fold(f32::NEG_INFINITY, f32::max));
+    }
 }
