@@ -6,6 +6,8 @@ mod complex;
 mod conv;
 mod copy;
 mod transpose;
+#[cfg(target_arch = "x86_64")]
+mod transpose_avx;
 mod elementwise;
 mod elementwise_ext;
 mod fft;

@@ -242,3 +242,21 @@ mod tests {
         assert_eq!(rev, vec![4, 2, 0]);
     }
 }
+
+/// True when every index `layout` reaches lies in `0..len` (what `unsafe` kernels that index
+/// through raw strides rely on).
+pub fn reachable_within(layout: &Layout, len: usize) -> bool {
+    if layout.size() == 0 {
+        return true;
+    }
+    let (mut lo, mut hi) = (layout.offset() as isize, layout.offset() as isize);
+    for (&d, &s) in layout.shape().iter().zip(layout.strides()) {
+        let span = (d as isize - 1) * s;
+        if span < 0 {
+            lo += span;
+        } else {
+            hi += span;
+        }
+    }
+    lo >= 0 && (hi as usize) < len
+}

@@ -5,7 +5,11 @@
 //! tiles of `TILE x TILE` keeps both the source lines and the destination lines of one tile in L1,
 //! so every line fetched is used fully. Invariant: the result is exactly the row-major order of
 //! the view (the same values the generic walk in `copy.rs` writes); only the order of the writes
-//! differs. Work is cut into bands of output rows whose size depends only on the shape.
+//! differs. Work is cut into one band of output rows per thread.
+//!
+//! 4-byte elements whose output rows run along the source's stride-1 axis (the copy of `x.T`)
+//! take the AVX kernel of `transpose_avx` (8x8 register transposes, strips of whole output
+//! lines, non-temporal stores for large outputs); everything else the scalar tiles below.
 
 use mlx_ops::Layout;
 
@@ -39,8 +43,11 @@ pub fn copy_blocked<T: Copy + Send + Sync>(src: &[T], layout: &Layout, dst: &mut
     } else {
         for_each_offsets(&shape[..nd - 2], [&sst[..nd - 2]], [layout.offset()], |[o]| bases.push(o as isize));
     }
-    // Bands of TILE * 8 output rows (of the flattened (outer * rows, cols) matrix) per task.
-    let band = TILE * 8;
+    if !crate::strided::reachable_within(layout, src.len()) {
+        return false;
+    }
+    // One band of output rows (of the flattened (outer * rows, cols) matrix) per thread.
+    let band = (n / cols).div_ceil(crate::par::num_threads()).div_ceil(8).max(8) * 8;
     crate::par::for_each_chunk_mut(dst, band * cols, n >= crate::par::PAR_MIN_ELEMS, &|start, piece| {
         let mut flat = start / cols; // first flattened row of the piece
         let mut done = 0; // rows of the piece written so far
@@ -50,12 +57,33 @@ pub fn copy_blocked<T: Copy + Send + Sync>(src: &[T], layout: &Layout, dst: &mut
             let (o, i0) = (flat / rows, flat % rows);
             let i1 = rows.min(i0 + piece_rows - done);
             let out = &mut piece[done * cols..(done + i1 - i0) * cols];
-            tile_rows(src, bases[o], sr, sc, i0, i1, cols, out);
+            rows_of(src, bases[o], sr, sc, i0, i1, cols, out, n);
             done += i1 - i0;
             flat += i1 - i0;
         }
     });
     true
+}
+
+/// Writes rows `[i0, i1)` of the 2-D view (see [`tile_rows`]) with the AVX kernel where it
+/// applies; `total` is the element count of the whole output.
+#[allow(clippy::too_many_arguments)]
+fn rows_of<T: Copy>(src: &[T], base: isize, sr: isize, sc: isize, i0: usize, i1: usize, cols: usize, out: &mut [T], total: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::mem::size_of::<T>() == 4 && sr == 1 && crate::transpose_avx::available() {
+        let nt = crate::transpose_avx::stream(total * 4) && cols % 8 == 0 && out.as_ptr() as usize % 32 == 0;
+        // SAFETY: `copy_blocked` checked that every offset the view reaches lies inside `src`
+        // (`reachable_within`), and rows i0..i1 of the view are such offsets; `out` holds
+        // exactly (i1 - i0) * cols elements that this call alone borrows; T is a plain 4-byte
+        // value copied bit for bit as u32; `nt` only when `out` and the row length are
+        // 32-byte multiples.
+        unsafe {
+            crate::transpose_avx::rows(src.as_ptr() as *const u32, base, sc, i0, i1, cols, out.as_mut_ptr() as *mut u32, nt)
+        };
+        return;
+    }
+    let _ = total;
+    tile_rows(src, base, sr, sc, i0, i1, cols, out)
 }
 
 /// Writes rows `[i0, i1)` (all `cols` columns) of the 2-D view at `base` with strides
@@ -110,6 +138,28 @@ mod tests {
             assert!(copy_blocked(&src, &layout, &mut dst), "{:?}", layout.shape());
             assert_eq!(dst, reference(&src, &layout), "{:?}", layout.shape());
         }
+    }
+
+    /// The AVX strips: whole 16-column strips, a last 8-column strip, tail rows and columns,
+    /// an outer axis whose bands start mid-matrix, and an output big enough for
+    /// non-temporal stores; 8-byte elements take the scalar tiles.
+    #[test]
+    fn vector_kernel_matches_the_generic_walk() {
+        for shape in [[1, 24, 237], [1, 40, 400], [3, 29, 51], [1, 2048, 2048]] {
+            let n: usize = shape.iter().product();
+            let src: Vec<u32> = (0..n as u32).map(|i| i.wrapping_mul(2654435761)).collect();
+            let layout = Layout::contiguous(&shape).transpose(&[0, 2, 1]);
+            let mut dst = vec![0u32; n];
+            assert!(copy_blocked(&src, &layout, &mut dst), "{shape:?}");
+            assert!(dst == reference(&src, &layout), "{shape:?}");
+        }
+        let src: Vec<u64> = (0..(70 * 73) as u64).collect();
+        let layout = Layout::contiguous(&[70, 73]).transpose(&[1, 0]);
+        let mut dst = vec![0u64; 70 * 73];
+        assert!(copy_blocked(&src, &layout, &mut dst));
+        let mut want = vec![];
+        for_each_offsets(layout.shape(), [layout.strides()], [layout.offset()], |[o]| want.push(src[o]));
+        assert_eq!(dst, want);
     }
 
     #[test]
