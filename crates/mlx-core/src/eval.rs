@@ -5,10 +5,16 @@
 //! consumer has run (except nodes built while a transform traced, which keep them until
 //! `graph::release`). Two threads may evaluate overlapping graphs: a node's data is set once,
 //! and a node without data always still has its inputs.
+//!
+//! Buffer donation: an elementwise node hands the backend the data of each input that nothing
+//! else can reach (the input's node is referenced only from this node's input list, which is
+//! locked for the whole run, and has a single output), so the kernel may write its result into
+//! that input's buffer. The node's data is set before the lock is released, so another thread
+//! waiting on the same node finds it evaluated; on an error the inputs get their data back.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use mlx_ops::{ArrayData, Backend, Error, Primitive, Result, Spec};
 
@@ -21,26 +27,83 @@ pub fn eval(outputs: &[&Tensor]) -> Result<()> {
         if node.data.get().is_some() {
             continue;
         }
-        // The inputs' data, read under the lock (no copy of the handle list).
-        let in_data = {
-            let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
-            let mut in_data = Vec::with_capacity(inputs.len());
-            for t in inputs.iter() {
-                let d = t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?;
-                in_data.push(d[t.output].clone());
-            }
-            in_data
-        };
         let primitive = node.primitive.as_ref().ok_or_else(|| Error::runtime("eval", "a leaf has no data"))?;
         let backend = backend_for(node.device)?;
-        let out = run(backend.as_ref(), primitive, &in_data, &node.specs)?;
-        drop(in_data);
-        let _ = node.data.set(out);
-        if !node.keep_inputs.load(std::sync::atomic::Ordering::SeqCst) {
+        let keep_inputs = node.keep_inputs.load(std::sync::atomic::Ordering::SeqCst);
+        if !keep_inputs && matches!(primitive, Primitive::Unary(_) | Primitive::Binary(_)) {
+            run_donating(backend.as_ref(), primitive, &node)?;
+        } else {
+            // The inputs' data, read under the lock (no copy of the handle list).
+            let in_data = {
+                let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
+                if node.data.get().is_some() {
+                    // Another thread evaluated it (and may have dropped its inputs) meanwhile.
+                    continue;
+                }
+                let mut in_data = Vec::with_capacity(inputs.len());
+                for t in inputs.iter() {
+                    let d = t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?;
+                    in_data.push(d[t.output].clone());
+                }
+                in_data
+            };
+            let out = run(backend.as_ref(), primitive, &in_data, &node.specs)?;
+            drop(in_data);
+            let _ = node.data.set(out);
+        }
+        if !keep_inputs {
             drop(node.take_inputs());
         }
     }
     Ok(())
+}
+
+/// Runs an elementwise `node` with buffer donation (see the module docs) and sets its data.
+fn run_donating(backend: &dyn Backend, primitive: &Primitive, node: &Node) -> Result<()> {
+    let mut inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
+    if node.data.get().is_some() {
+        return Ok(()); // another thread evaluated it while we waited for the lock
+    }
+    // Each input's data: taken out of its node when this list holds the node's only handle
+    // (`donated`), else a shared clone.
+    let mut data = Vec::with_capacity(inputs.len());
+    let mut donated = Vec::with_capacity(inputs.len());
+    for t in inputs.iter_mut() {
+        let taken = Arc::get_mut(&mut t.node).and_then(|n| match n.data.take() {
+            Some(mut v) if v.len() == 1 => v.pop(),
+            other => {
+                n.data = other.map(OnceLock::from).unwrap_or_default();
+                None
+            }
+        });
+        donated.push(taken.is_some());
+        match taken {
+            Some(d) => data.push(d),
+            None => data.push(t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?[t.output].clone()),
+        }
+    }
+    let out = &node.specs[0];
+    let result = match (primitive, &mut data[..]) {
+        (Primitive::Unary(op), [x]) => backend.unary_donated(*op, x, out),
+        (Primitive::Binary(op), [a, b]) => backend.binary_donated(*op, a, b, out),
+        _ => Err(Error::runtime(primitive.name(), "wrong number of inputs")),
+    }
+    .and_then(|one| matches_inference(backend, primitive, one, out));
+    match result {
+        Ok(one) => {
+            let _ = node.data.set(vec![one]);
+            Ok(())
+        }
+        Err(e) => {
+            // The backend left the inputs untouched: give their data back.
+            for ((t, d), was) in inputs.iter_mut().zip(data).zip(donated) {
+                if let (true, Some(n)) = (was, Arc::get_mut(&mut t.node)) {
+                    n.data = OnceLock::from(vec![d]);
+                }
+            }
+            Err(e)
+        }
+    }
 }
 
 /// The unevaluated nodes reachable from `outputs`, each after all of its inputs.
@@ -63,6 +126,11 @@ fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
         }
         let pending: Vec<Arc<Node>> = {
             let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
+            if node.data.get().is_some() {
+                // Evaluated by another thread meanwhile: its inputs may have given their data
+                // to it (donation), so they must not be scheduled again.
+                continue;
+            }
             inputs
                 .iter()
                 .filter(|t| t.node.data.get().is_none() && !visited.contains(&Arc::as_ptr(&t.node)))
@@ -177,21 +245,18 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
         }
         Primitive::Fused(op) => backend.fused(*op, x, out)?,
     };
-    // Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
+    Ok(vec![matches_inference(backend, primitive, one, out)?])
+}
+
+/// Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.
+fn matches_inference(backend: &dyn Backend, primitive: &Primitive, one: ArrayData, out: &Spec) -> Result<ArrayData> {
     if one.shape() != &out.shape[..] || one.dtype != out.dtype {
         return Err(Error::runtime(
             primitive.name(),
-            format!(
-                "{} produced {:?} {} but inference gave {:?} {}",
-                backend.name(),
-                one.shape(),
-                one.dtype,
-                out.shape,
-                out.dtype
-            ),
+            format!("{} produced {:?} {} but inference gave {:?} {}", backend.name(), one.shape(), one.dtype, out.shape, out.dtype),
         ));
     }
-    Ok(vec![one])
+    Ok(one)
 }
 
 /// Host-visible data for reading on the CPU (device memory would be copied here).

@@ -64,3 +64,44 @@ fn million_node_chain_evals_and_drops_without_stack_overflow() {
     }
     drop(y);
 }
+
+/// Buffer donation: each op of an elementwise chain writes into the buffer of the intermediate
+/// it consumes, so evaluating a 20-op chain on a 4 MB array peaks at one intermediate above
+/// the held inputs (without donation every step's fresh output makes it two), and the values
+/// equal those of a run where every intermediate is kept alive (so nothing can be donated).
+#[test]
+fn elementwise_chains_reuse_dead_buffers() {
+    let _g = MEASURE.lock().unwrap_or_else(|e| e.into_inner());
+    let n = 1_000_000; // 4 MB of f32
+    let x = mx::linspace(-2.0, 2.0, n, None).unwrap();
+    let y = mx::arange(0.0, n as f64, 1.0, None).unwrap();
+    x.eval().unwrap();
+    y.eval().unwrap();
+    let chain = |keep: bool| {
+        let mut kept = vec![];
+        let mut t = mx::multiply(&x, 0.5).unwrap();
+        for i in 0..20 {
+            if keep {
+                kept.push(t.clone());
+            }
+            t = match i % 4 {
+                0 => mx::exp(&mx::negative(&t).unwrap()).unwrap(),
+                1 => mx::add(&t, &x).unwrap(),
+                2 => mx::multiply(&y, &t).unwrap(), // the donated operand on the right
+                _ => mx::tanh(&t).unwrap(),
+            };
+        }
+        t.eval().unwrap();
+        (t, kept)
+    };
+    let (want, kept) = chain(true);
+    let want = want.to_vec::<f32>().unwrap();
+    drop(kept);
+    mx::clear_cache();
+    mx::reset_peak_memory();
+    let before = mx::active_memory();
+    let (got, _) = chain(false);
+    let peak = mx::peak_memory() - before;
+    assert_eq!(got.to_vec::<f32>().unwrap(), want, "donation changed a value");
+    assert!(peak <= 4_000_000 + 64 * 1024, "peak {peak} above one live intermediate");
+}

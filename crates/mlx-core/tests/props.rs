@@ -35,6 +35,17 @@ fn same(a: &Tensor, b: &Tensor) -> bool {
     a.iter().zip(&b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
 }
 
+/// Equal up to float reassociation (relative 1e-6): reductions may add in a different order
+/// on a view than on a contiguous array (lanes on contiguous runs, `crates/mlx-cpu/src/reduce.rs`).
+fn close(a: &Tensor, b: &Tensor) -> bool {
+    if a.shape() != b.shape() || a.dtype() != b.dtype() {
+        return false;
+    }
+    let a = mx::astype(a, Dtype::Float64).unwrap().to_vec::<f64>().unwrap();
+    let b = mx::astype(b, Dtype::Float64).unwrap().to_vec::<f64>().unwrap();
+    a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-6 * x.abs().max(y.abs()) || (x.is_nan() && y.is_nan()))
+}
+
 /// A strided view of a base array with the returned shape: a transpose, a stepped slice, or a
 /// broadcast, chosen by `kind`.
 fn make_view(shape: &[usize], kind: u8, seed: u32) -> Tensor {
@@ -168,7 +179,9 @@ proptest! {
         for (name, op) in ops {
             let on_view = op(&view, axis).unwrap();
             let on_copy = op(&copy, axis).unwrap();
-            prop_assert!(same(&on_view, &on_copy), "{} differs on a view of kind {} shape {:?}", name, kind, shape);
+            let reassociates = ["sum", "prod"].contains(&name);
+            let agree = if reassociates { close(&on_view, &on_copy) } else { same(&on_view, &on_copy) };
+            prop_assert!(agree, "{} differs on a view of kind {} shape {:?}", name, kind, shape);
         }
     }
 

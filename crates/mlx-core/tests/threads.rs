@@ -48,3 +48,35 @@ fn a_shared_tensor_is_evaluated_from_several_threads() {
     let v = thread::spawn(move || t.to_vec::<f32>().unwrap()[0]).join().unwrap();
     assert_eq!(v, 64.0);
 }
+
+/// Buffer donation under contention: four threads evaluate consumers of one unevaluated
+/// elementwise chain at once. Inner links are referenced by one node each (donation
+/// candidates) while the shared head is referenced by every consumer; each thread must still
+/// see the chain evaluated exactly once and correctly.
+#[test]
+fn threads_evaluating_one_elementwise_chain_agree() {
+    for _round in 0..20 {
+        let x = mx::arange(0.0, 100_000.0, 1.0, None).unwrap();
+        let mut t = mx::multiply(&x, 1e-5).unwrap();
+        for _ in 0..10 {
+            t = mx::add(&mx::multiply(&t, 2.0).unwrap(), 1.0).unwrap();
+        }
+        let head = Arc::new(t);
+        let handles: Vec<_> = (0..4)
+            .map(|k| {
+                let h = Arc::clone(&head);
+                thread::spawn(move || mx::add(&*h, k as f32).unwrap().to_vec::<f32>().unwrap())
+            })
+            .collect();
+        for (k, h) in handles.into_iter().enumerate() {
+            let v = h.join().unwrap();
+            for i in [0usize, 1, 99_999] {
+                let mut want = i as f32 * 1e-5;
+                for _ in 0..10 {
+                    want = want * 2.0 + 1.0;
+                }
+                assert_eq!(v[i], want + k as f32, "thread {k}, element {i}");
+            }
+        }
+    }
+}

@@ -9,12 +9,25 @@
 
 use mlx_ops::{dispatch_dtype, ArrayData, BinaryOp, Bool8, Error, Result, Spec, UnaryOp, C64};
 
+use crate::donate::Operand;
 use crate::num::{cast, Inexact, Num};
 use crate::par;
 use crate::strided::{alloc, alloc_for_overwrite, elems, elems_mut, finish, for_each_offsets, for_each_row, par_leading};
 
-/// `out[i] = f(x[i])`.
-pub fn map1<T: Num, U: Num>(x: &ArrayData, f: impl Fn(T) -> U + Sync + Send) -> ArrayData {
+/// `out[i] = f(x[i])`, into `x`'s own buffer when it is donated and fits (`crate::donate`).
+pub fn map1<'a, T: Num, U: Num>(x: impl Into<Operand<'a>>, f: impl Fn(T) -> U + Sync + Send) -> ArrayData {
+    let mut x = x.into();
+    let in_place = x.write_in_place::<U>(|d| {
+        let n = d.len();
+        par::for_each_chunk_mut(d, par::chunk_len(n, par::PAR_MIN_ELEMS / 4), n >= par::PAR_MIN_ELEMS, &|_, d| {
+            // The buffer holds T values (same dtype as U, checked by `write_in_place`).
+            par::simd(|| d.iter_mut().for_each(|v| *v = f(bytemuck::cast::<U, T>(*v))))
+        });
+    });
+    if let Some(r) = in_place {
+        return r;
+    }
+    let x = &*x;
     let src = elems::<T>(x);
     let (shape, n) = (x.layout.shape(), x.layout.size());
     let mut buf = alloc_for_overwrite::<U>(n);
@@ -46,8 +59,25 @@ pub fn map1<T: Num, U: Num>(x: &ArrayData, f: impl Fn(T) -> U + Sync + Send) -> 
     finish::<U>(buf, shape)
 }
 
-/// `out[i] = f(a[i], b[i])`.
-pub fn map2<T: Num, U: Num>(a: &ArrayData, b: &ArrayData, f: impl Fn(T, T) -> U + Sync + Send) -> ArrayData {
+/// `out[i] = f(a[i], b[i])`, into `a`'s or else `b`'s own buffer when it is donated and fits
+/// (`crate::donate`).
+pub fn map2<'a, 'b, T: Num, U: Num>(a: impl Into<Operand<'a>>, b: impl Into<Operand<'b>>, f: impl Fn(T, T) -> U + Sync + Send) -> ArrayData {
+    let (mut a, mut b) = (a.into(), b.into());
+    // Each attempt holds a shared handle of the other operand only while it runs (a second
+    // handle would make that operand's buffer look shared to the next attempt).
+    {
+        let other = b.clone_shared();
+        if let Some(r) = a.write_in_place::<U>(|d| in_place2::<T, U>(d, &other, &|x, y| f(x, y))) {
+            return r;
+        }
+    }
+    {
+        let other = a.clone_shared();
+        if let Some(r) = b.write_in_place::<U>(|d| in_place2::<T, U>(d, &other, &|y, x| f(x, y))) {
+            return r;
+        }
+    }
+    let (a, b) = (&*a, &*b);
     let (sa, sb) = (elems::<T>(a), elems::<T>(b));
     let (shape, n) = (a.layout.shape(), a.layout.size());
     let mut buf = alloc_for_overwrite::<U>(n);
@@ -89,41 +119,70 @@ pub fn map2<T: Num, U: Num>(a: &ArrayData, b: &ArrayData, f: impl Fn(T, T) -> U 
     finish::<U>(buf, shape)
 }
 
-pub fn unary(op: UnaryOp, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
-    let not_inexact = || Err(Error::invalid(op.name(), format!("Requires an inexact dtype but got {}.", x.dtype)));
+/// An elementwise unary op; a donated `x` may receive the result (`crate::donate`).
+pub fn unary<'a>(op: UnaryOp, x: impl Into<Operand<'a>>, out: &Spec) -> Result<ArrayData> {
+    let x = x.into();
+    let dtype = x.dtype;
+    let not_inexact = || Err(Error::invalid(op.name(), format!("Requires an inexact dtype but got {dtype}.")));
     Ok(match op {
-        UnaryOp::Abs if x.dtype.is_complex() => map1::<C64, f32>(x, |z| z.norm()),
-        UnaryOp::Abs => dispatch_dtype!(x.dtype, T => map1::<T, T>(x, Num::abs)),
-        UnaryOp::Negative => dispatch_dtype!(x.dtype, T => map1::<T, T>(x, Num::neg)),
-        UnaryOp::Exp => crate::dispatch_inexact!(x.dtype, T => map1::<T, T>(x, Inexact::exp), else return not_inexact()),
-        UnaryOp::Log => crate::dispatch_inexact!(x.dtype, T => map1::<T, T>(x, Inexact::log), else return not_inexact()),
+        UnaryOp::Abs if dtype.is_complex() => map1::<C64, f32>(x, |z| z.norm()),
+        UnaryOp::Abs => dispatch_dtype!(dtype, T => map1::<T, T>(x, Num::abs)),
+        UnaryOp::Negative => dispatch_dtype!(dtype, T => map1::<T, T>(x, Num::neg)),
+        UnaryOp::Exp => crate::dispatch_inexact!(dtype, T => map1::<T, T>(x, Inexact::exp), else return not_inexact()),
+        UnaryOp::Log => crate::dispatch_inexact!(dtype, T => map1::<T, T>(x, Inexact::log), else return not_inexact()),
         UnaryOp::Sqrt => {
-            crate::dispatch_inexact!(x.dtype, T => map1::<T, T>(x, Inexact::sqrt), else return not_inexact())
+            crate::dispatch_inexact!(dtype, T => map1::<T, T>(x, Inexact::sqrt), else return not_inexact())
         }
         _ => return crate::elementwise_ext::unary(op, x, out),
     })
     .map(|r| debug_checked(r, out))
 }
 
-pub fn binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+/// An elementwise binary op; a donated `a` or `b` may receive the result (`crate::donate`).
+pub fn binary<'a, 'b>(op: BinaryOp, a: impl Into<Operand<'a>>, b: impl Into<Operand<'b>>, out: &Spec) -> Result<ArrayData> {
     use BinaryOp::*;
+    let (a, b) = (a.into(), b.into());
+    let dtype = a.dtype;
     let r = match op {
-        Add => dispatch_dtype!(a.dtype, T => map2::<T, T>(a, b, Num::add)),
-        Subtract => dispatch_dtype!(a.dtype, T => map2::<T, T>(a, b, Num::sub)),
-        Multiply => dispatch_dtype!(a.dtype, T => map2::<T, T>(a, b, Num::mul)),
-        Divide => crate::dispatch_inexact!(a.dtype, T => map2::<T, T>(a, b, Inexact::div),
-            else return Err(Error::invalid("divide", format!("Requires an inexact dtype but got {}.", a.dtype)))),
-        Maximum => dispatch_dtype!(a.dtype, T => map2::<T, T>(a, b, Num::max)),
-        Minimum => dispatch_dtype!(a.dtype, T => map2::<T, T>(a, b, Num::min)),
-        Equal => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x == y))),
-        NotEqual => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x != y))),
-        Less => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x.lt(y)))),
-        LessEqual => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x.le(y)))),
-        Greater => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(y.lt(x)))),
-        GreaterEqual => dispatch_dtype!(a.dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(y.le(x)))),
+        Add => dispatch_dtype!(dtype, T => map2::<T, T>(a, b, Num::add)),
+        Subtract => dispatch_dtype!(dtype, T => map2::<T, T>(a, b, Num::sub)),
+        Multiply => dispatch_dtype!(dtype, T => map2::<T, T>(a, b, Num::mul)),
+        Divide => crate::dispatch_inexact!(dtype, T => map2::<T, T>(a, b, Inexact::div),
+            else return Err(Error::invalid("divide", format!("Requires an inexact dtype but got {dtype}.")))),
+        Maximum => dispatch_dtype!(dtype, T => map2::<T, T>(a, b, Num::max)),
+        Minimum => dispatch_dtype!(dtype, T => map2::<T, T>(a, b, Num::min)),
+        Equal => dispatch_dtype!(dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x == y))),
+        NotEqual => dispatch_dtype!(dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x != y))),
+        Less => dispatch_dtype!(dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x.lt(y)))),
+        LessEqual => dispatch_dtype!(dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(x.le(y)))),
+        Greater => dispatch_dtype!(dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(y.lt(x)))),
+        GreaterEqual => dispatch_dtype!(dtype, T => map2::<T, Bool8>(a, b, |x, y| Bool8::from(y.le(x)))),
         _ => return crate::elementwise_ext::binary(op, a, b, out),
     };
     Ok(debug_checked(r, out))
+}
+
+/// `d[i] = f(d[i], other[i])` over the donated contiguous buffer `d` (T values, read as `U`'s
+/// bits: same dtype) and the other operand through its layout.
+fn in_place2<T: Num, U: Num>(d: &mut [U], other: &ArrayData, f: &(impl Fn(T, T) -> U + Sync)) {
+    let so = elems::<T>(other);
+    let l = &other.layout;
+    par_leading(l.shape(), [l.strides()], [l.offset()], d, |shape, starts, d| {
+        let mut i = 0;
+        for_each_row(shape, [l.strides()], starts, |[o], len, [s]| {
+            let d = &mut d[i..i + len];
+            i += len;
+            let mine = |v: &U| bytemuck::cast::<U, T>(*v);
+            par::simd(|| match s {
+                1 => d.iter_mut().zip(&so[o..o + len]).for_each(|(d, &y)| *d = f(mine(d), y)),
+                0 => {
+                    let y = so[o];
+                    d.iter_mut().for_each(|d| *d = f(mine(d), y))
+                }
+                _ => d.iter_mut().enumerate().for_each(|(j, d)| *d = f(mine(d), so[(o as isize + j as isize * s) as usize])),
+            })
+        });
+    });
 }
 
 pub fn select(cond: &ArrayData, x: &ArrayData, y: &ArrayData, out: &Spec) -> Result<ArrayData> {

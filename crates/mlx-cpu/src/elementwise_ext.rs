@@ -4,6 +4,7 @@
 
 use mlx_ops::{ArrayData, BinaryOp, Bool8, Dtype, Error, Result, Spec, UnaryOp, C64};
 
+use crate::donate::Operand;
 use crate::elementwise::{debug_checked, map1, map2};
 use crate::math::{complex_unary_fn, FloatMath, IntMath};
 use crate::num::Num;
@@ -43,12 +44,12 @@ fn unsupported(op: &str, dtype: Dtype) -> Error {
     Error::invalid(op, format!("Not supported for {dtype}."))
 }
 
-fn float_unary<T: FloatMath>(op: UnaryOp, x: &ArrayData) -> Result<ArrayData> {
+fn float_unary<T: FloatMath>(op: UnaryOp, x: Operand) -> Result<ArrayData> {
     let f = T::unary_fn(op).ok_or_else(|| unsupported(op.name(), x.dtype))?;
     Ok(map1::<T, T>(x, f))
 }
 
-fn int_unary<T: IntMath>(op: UnaryOp, x: &ArrayData) -> Result<ArrayData> {
+fn int_unary<T: IntMath>(op: UnaryOp, x: Operand) -> Result<ArrayData> {
     Ok(match op {
         UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round => x.clone(),
         UnaryOp::Sign => map1::<T, T>(x, IntMath::sign),
@@ -57,31 +58,32 @@ fn int_unary<T: IntMath>(op: UnaryOp, x: &ArrayData) -> Result<ArrayData> {
     })
 }
 
-fn logical_not<T: Num>(x: &ArrayData) -> ArrayData {
+fn logical_not<T: Num>(x: Operand) -> ArrayData {
     map1::<T, Bool8>(x, |v| Bool8::from(!v.to_bool()))
 }
 
-pub fn unary(op: UnaryOp, x: &ArrayData, out: &Spec) -> Result<ArrayData> {
+pub fn unary(op: UnaryOp, x: Operand, out: &Spec) -> Result<ArrayData> {
+    let dtype = x.dtype;
     let r = match op {
-        UnaryOp::LogicalNot => mlx_ops::dispatch_dtype!(x.dtype, T => logical_not::<T>(x)),
-        UnaryOp::Real if x.dtype.is_complex() => map1::<C64, f32>(x, |z| z.re),
-        UnaryOp::Imag if x.dtype.is_complex() => map1::<C64, f32>(x, |z| z.im),
-        _ if x.dtype.is_complex() => {
-            let f = complex_unary_fn(op).ok_or_else(|| unsupported(op.name(), x.dtype))?;
+        UnaryOp::LogicalNot => mlx_ops::dispatch_dtype!(dtype, T => logical_not::<T>(x)),
+        UnaryOp::Real if dtype.is_complex() => map1::<C64, f32>(x, |z| z.re),
+        UnaryOp::Imag if dtype.is_complex() => map1::<C64, f32>(x, |z| z.im),
+        _ if dtype.is_complex() => {
+            let f = complex_unary_fn(op).ok_or_else(|| unsupported(op.name(), dtype))?;
             map1::<C64, C64>(x, f)
         }
-        _ => dispatch_float!(x.dtype, T => float_unary::<T>(op, x)?,
-            else dispatch_int!(x.dtype, T => int_unary::<T>(op, x)?, else return Err(unsupported(op.name(), x.dtype)))),
+        _ => dispatch_float!(dtype, T => float_unary::<T>(op, x)?,
+            else dispatch_int!(dtype, T => int_unary::<T>(op, x)?, else return Err(unsupported(op.name(), dtype)))),
     };
     Ok(debug_checked(r, out))
 }
 
-fn float_binary<T: FloatMath>(op: BinaryOp, a: &ArrayData, b: &ArrayData) -> Result<ArrayData> {
+fn float_binary<T: FloatMath>(op: BinaryOp, a: Operand, b: Operand) -> Result<ArrayData> {
     let f = T::binary_fn(op).ok_or_else(|| unsupported(op.name(), a.dtype))?;
     Ok(map2::<T, T>(a, b, f))
 }
 
-fn int_binary<T: IntMath>(op: BinaryOp, a: &ArrayData, b: &ArrayData) -> Result<ArrayData> {
+fn int_binary<T: IntMath>(op: BinaryOp, a: Operand, b: Operand) -> Result<ArrayData> {
     let f: fn(T, T) -> T = match op {
         BinaryOp::Power => IntMath::pow,
         BinaryOp::FloorDivide => IntMath::floor_div,
@@ -96,13 +98,14 @@ fn int_binary<T: IntMath>(op: BinaryOp, a: &ArrayData, b: &ArrayData) -> Result<
     Ok(map2::<T, T>(a, b, f))
 }
 
-pub fn binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+pub fn binary(op: BinaryOp, a: Operand, b: Operand, out: &Spec) -> Result<ArrayData> {
+    let dtype = a.dtype;
     let r = match op {
         // As C++ `std::pow` on complex numbers (and MLX): `exp(y * ln x)`, so `0 ** 0` is NaN.
-        BinaryOp::Power if a.dtype.is_complex() => map2::<C64, C64>(a, b, |x, y| (y * x.ln()).exp()),
-        BinaryOp::LogAddExp if a.dtype.is_complex() => map2::<C64, C64>(a, b, crate::math::logaddexp_c64),
-        _ => dispatch_float!(a.dtype, T => float_binary::<T>(op, a, b)?,
-            else dispatch_int!(a.dtype, T => int_binary::<T>(op, a, b)?, else return Err(unsupported(op.name(), a.dtype)))),
+        BinaryOp::Power if dtype.is_complex() => map2::<C64, C64>(a, b, |x, y| (y * x.ln()).exp()),
+        BinaryOp::LogAddExp if dtype.is_complex() => map2::<C64, C64>(a, b, crate::math::logaddexp_c64),
+        _ => dispatch_float!(dtype, T => float_binary::<T>(op, a, b)?,
+            else dispatch_int!(dtype, T => int_binary::<T>(op, a, b)?, else return Err(unsupported(op.name(), dtype)))),
     };
     Ok(debug_checked(r, out))
 }

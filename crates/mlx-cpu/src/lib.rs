@@ -5,6 +5,7 @@
 mod complex;
 mod conv;
 mod copy;
+mod donate;
 mod transpose;
 #[cfg(target_arch = "x86_64")]
 mod transpose_avx;
@@ -47,6 +48,12 @@ impl Backend for CpuBackend {
         elementwise::unary(op, x, out)
     }
     fn binary(&self, op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
+        elementwise::binary(op, a, b, out)
+    }
+    fn unary_donated(&self, op: UnaryOp, x: &mut ArrayData, out: &Spec) -> Result<ArrayData> {
+        elementwise::unary(op, x, out)
+    }
+    fn binary_donated(&self, op: BinaryOp, a: &mut ArrayData, b: &mut ArrayData, out: &Spec) -> Result<ArrayData> {
         elementwise::binary(op, a, b, out)
     }
     fn select(&self, cond: &ArrayData, x: &ArrayData, y: &ArrayData, out: &Spec) -> Result<ArrayData> {

@@ -60,6 +60,17 @@ pub trait Backend: Send + Sync {
     fn binary(&self, op: BinaryOp, a: &ArrayData, b: &ArrayData, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), op.name())
     }
+    /// [`Backend::unary`] on an input the scheduler hands over because nothing needs it after
+    /// this op (buffer donation): when `x` is its buffer's only owner the backend may write the
+    /// result into that buffer, leaving `x` with unspecified contents. On `Err`, `x` is
+    /// untouched. The default computes into a fresh buffer.
+    fn unary_donated(&self, op: UnaryOp, x: &mut ArrayData, out: &Spec) -> Result<ArrayData> {
+        self.unary(op, x, out)
+    }
+    /// [`Backend::binary`] with both inputs handed over, as [`Backend::unary_donated`].
+    fn binary_donated(&self, op: BinaryOp, a: &mut ArrayData, b: &mut ArrayData, out: &Spec) -> Result<ArrayData> {
+        self.binary(op, a, b, out)
+    }
     fn select(&self, cond: &ArrayData, x: &ArrayData, y: &ArrayData, out: &Spec) -> Result<ArrayData> {
         unsupported(self.name(), "where")
     }
