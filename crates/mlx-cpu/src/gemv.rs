@@ -67,6 +67,13 @@ unsafe impl<T> Send for InPtr<T> {}
 // SAFETY: as above.
 unsafe impl<T> Sync for InPtr<T> {}
 
+impl<T> InPtr<T> {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper, not its field).
+    fn get(self) -> *const T {
+        self.0
+    }
+}
+
 /// `y = x @ W` with W (k x n) at `ow` with row stride `rw` and unit column stride; `x` has `k`
 /// elements at `ox` with stride `sx`.
 #[allow(clippy::too_many_arguments)]
@@ -87,9 +94,8 @@ pub(crate) fn gemv_rows<T: Gemv>(x: &[T], ox: usize, sx: isize, w: &[T], ow: usi
         cols = cols.min(n.div_ceil(par::num_threads()).div_ceil(64) * 64);
     }
     par::for_each_chunk_mut(y, cols, parallel, &|j0, yb| {
-        let base = base;
         // SAFETY: rows 0..k of W hold n >= j0 + yb.len() readable elements each (`check_rows`).
-        unsafe { T::rows_block(&xs, base.0.add(j0), rw, yb) }
+        unsafe { T::rows_block(&xs, base.get().add(j0), rw, yb) }
     });
 }
 
@@ -108,9 +114,8 @@ pub(crate) fn gemv_dots<T: Gemv>(w: &[T], ow: usize, rw: isize, x: &[T], ox: usi
     let base = InPtr(unsafe { w.as_ptr().add(ow) });
     let rows = (DOT_ROWS_BYTES / (k * std::mem::size_of::<T>())).max(4) / 4 * 4;
     par::for_each_chunk_mut(y, rows, parallel && m * k >= par::PAR_MIN_ELEMS * 4, &|i0, yb| {
-        let base = base;
         // SAFETY: rows i0..i0+yb.len() <= m of W hold k readable elements each (`check_rows`).
-        unsafe { T::dots_block(base.0.offset(i0 as isize * rw), rw, &xs, yb) }
+        unsafe { T::dots_block(base.get().offset(i0 as isize * rw), rw, &xs, yb) }
     });
 }
 
@@ -398,11 +403,11 @@ mod tests {
         // A row's dot product does not depend on the rows sharing its pass.
         if k > 0 && n > 0 {
             let xg = gather(&xs, ox, sx, n);
-            for i in 0..k {
+            for (i, &want) in seq.iter().enumerate() {
                 let mut one = [T::zero()];
                 // SAFETY: row i of W has n elements at ow + i*rw (inside `w`).
                 unsafe { T::dots_block(w.as_ptr().add(ow + i * rw), rw as isize, &xg, &mut one) };
-                assert_eq!(one[0].to_f64().to_bits(), seq[i].to_f64().to_bits(), "dots {k}x{n}: row {i} alone");
+                assert_eq!(one[0].to_f64().to_bits(), want.to_f64().to_bits(), "dots {k}x{n}: row {i} alone");
             }
         }
     }
