@@ -15,6 +15,7 @@ mod fft;
 mod fused;
 mod math;
 mod gather_mm;
+mod gemv;
 mod indexing;
 mod linalg;
 mod linalg_eig;

@@ -6,8 +6,8 @@
 //!   sliced and broadcast operands are never copied. Large products split their rows (or, for
 //!   few rows, their columns) into one piece per thread; batches split across threads. Each
 //!   output element is computed by the same kernel in the same order however the work is split.
-//! - GEMV (M = 1 or N = 1 per batch) is bandwidth-bound: a row-major `x @ W` streams W's rows
-//!   (axpy, 4 rows at a time), `W @ x` takes one dot product per row, both vectorized.
+//! - GEMV (M = 1 or N = 1 per batch) is bandwidth-bound and has its own kernels
+//!   (`crate::gemv`).
 //! - f16/bf16: operands widened to f32 once, f32 GEMM, rounded once (MLX does the same on CPU).
 //! - complex64: the plain i-k-j loop.
 //!
@@ -18,12 +18,13 @@ use half::{bf16, f16};
 use mlx_ops::{ArrayData, Dtype, Error, Layout, Result, Spec, C64};
 
 use crate::elementwise::debug_checked;
+use crate::gemv::{gemv_dots, gemv_rows, Gemv};
 use crate::num::{cast, Num};
 use crate::par;
 use crate::strided::{alloc, alloc_for_overwrite, contiguous_elems, elems, elems_mut, finish, for_each_offsets};
 
 /// Real types with a packed GEMM.
-trait Gemm: Num {
+trait Gemm: Gemv {
     /// `C = A @ B` for an (m,k) x (k,n) product through raw strides.
     ///
     /// # Safety
@@ -133,76 +134,6 @@ fn product<T: Gemm>(a: &[T], oa: usize, sa: [isize; 2], b: &[T], ob: usize, sb: 
             unsafe { T::gemm(m, k, nj, a.as_ptr().add(oa), sa, b.as_ptr().add(b0), sb, out.0.add(j0), [n as isize, 1]) };
         });
     }
-}
-
-/// `y = x @ W` with W's rows contiguous: y accumulates `x[p] * W[p, :]`, four rows at a time.
-#[allow(clippy::too_many_arguments)]
-fn gemv_rows<T: Num>(x: &[T], ox: usize, sx: isize, w: &[T], ow: usize, rw: isize, y: &mut [T], k: usize, n: usize, parallel: bool) {
-    let xs: Vec<T> = (0..k).map(|p| x[(ox as isize + p as isize * sx) as usize]).collect();
-    let row = |p: usize| (ow as isize + p as isize * rw) as usize;
-    let cols = 1024;
-    par::for_each_chunk_mut(y, cols, parallel && k * n >= par::PAR_MIN_ELEMS * 4, &|j0, y| {
-        let nj = y.len();
-        y.fill(T::zero());
-        par::simd(|| {
-            let mut p = 0;
-            while p + 4 <= k {
-                let (x0, x1, x2, x3) = (xs[p], xs[p + 1], xs[p + 2], xs[p + 3]);
-                let r0 = &w[row(p) + j0..row(p) + j0 + nj];
-                let r1 = &w[row(p + 1) + j0..row(p + 1) + j0 + nj];
-                let r2 = &w[row(p + 2) + j0..row(p + 2) + j0 + nj];
-                let r3 = &w[row(p + 3) + j0..row(p + 3) + j0 + nj];
-                for j in 0..nj {
-                    y[j] = y[j].add(x0.mul(r0[j]).add(x1.mul(r1[j])).add(x2.mul(r2[j]).add(x3.mul(r3[j]))));
-                }
-                p += 4;
-            }
-            while p < k {
-                let (xp, r) = (xs[p], &w[row(p) + j0..row(p) + j0 + nj]);
-                for j in 0..nj {
-                    y[j] = y[j].add(xp.mul(r[j]));
-                }
-                p += 1;
-            }
-        })
-    });
-}
-
-/// `y[i] = W[i, :] . x` with W's rows contiguous (stride `rw` between rows).
-#[allow(clippy::too_many_arguments)]
-fn gemv_dots<T: Num>(w: &[T], ow: usize, rw: isize, x: &[T], ox: usize, sx: isize, y: &mut [T], m: usize, k: usize, parallel: bool) {
-    let xs: Vec<T> = (0..k).map(|p| x[(ox as isize + p as isize * sx) as usize]).collect();
-    let rows = (par::PAR_MIN_ELEMS / k.max(1)).max(1);
-    par::for_each_chunk_mut(y, rows, parallel && m * k >= par::PAR_MIN_ELEMS * 4, &|i0, y| {
-        par::simd(|| {
-            for (i, yi) in y.iter_mut().enumerate() {
-                let r0 = (ow as isize + (i0 + i) as isize * rw) as usize;
-                *yi = dot(&w[r0..r0 + k], &xs);
-            }
-        })
-    });
-}
-
-/// A dot product with 16 independent accumulators.
-#[inline(always)]
-fn dot<T: Num>(a: &[T], b: &[T]) -> T {
-    const L: usize = 16;
-    let mut acc = [T::zero(); L];
-    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for j in 0..L {
-            acc[j] = acc[j].add(x[j].mul(y[j]));
-        }
-    }
-    let mut w = L;
-    while w > 1 {
-        w /= 2;
-        for j in 0..w {
-            acc[j] = acc[j].add(acc[j + w]);
-        }
-    }
-    ra.iter().zip(rb).fold(acc[0], |s, (&x, &y)| s.add(x.mul(y)))
 }
 
 /// The per-batch matrix offsets of both operands, in batch order.
