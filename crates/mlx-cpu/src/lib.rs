@@ -12,6 +12,7 @@ mod fft;
 mod fused;
 mod math;
 mod gather_mm;
+mod gemm;
 mod indexing;
 mod linalg;
 mod linalg_eig;
