@@ -151,80 +151,120 @@ pub unsafe fn gemm<S: Elem>(m: usize, k: usize, n: usize, a: *const S, sa: [isiz
     }
     let (a, b, c) = (Ptr(a as *mut S), Ptr(b as *mut S), Ptr(c));
     let threads = threads.max(1);
-    for jc in (0..n).step_by(NC) {
-        let nc = NC.min(n - jc);
+    let (kc_max, mc_max, nc_max) = (KC, MC, NC);
+    for jc in (0..n).step_by(nc_max) {
+        let nc = nc_max.min(n - jc);
         let panels = nc.div_ceil(NR);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
+        for pc in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - pc);
             with_buf(&PACK_B, panels * NR * kc, |bp| {
                 let bp = Ptr(bp);
-                // Pack B's slice: whole micro-panels per thread.
-                let per = panels.div_ceil(threads);
-                par::for_each_index(panels.div_ceil(per), threads > 1, &|t| {
-                    // Whole `Ptr`s (Send + Sync), not their raw-pointer fields, are captured.
-                    let (b, bp) = (b, bp);
-                    let (q0, q1) = (t * per, ((t + 1) * per).min(panels));
-                    for g in (q0..q1).step_by(PACK_GROUP) {
-                        let (j0, j1) = (g * NR, ((g + PACK_GROUP).min(q1) * NR).min(nc));
-                        // SAFETY: B rows pc..pc+kc, columns jc+j0..jc+j1 are readable; the
-                        // destination micro-panels from g (kc*NR f32 each) lie inside the
-                        // buffer and belong to this piece only.
-                        unsafe {
-                            let src = b.0.offset(pc as isize * sb[0] + (jc + j0) as isize * sb[1]);
-                            pack_b(kc, j1 - j0, src, sb, bp.0.add(g * NR * kc));
-                        }
-                    }
-                });
-                // Multiply: split C's rows when every thread gets a full MC block, else
-                // its columns (whole micro-panels).
-                let (row_parts, col_parts) = if m >= threads * MC || panels < threads { (threads, 1) } else { (1, threads) };
+                // Split C's rows when every thread gets a full MC block (B packed once, shared),
+                // else its columns (each piece packs its own B panels just before using them,
+                // while they are hot in cache).
+                let split_rows = threads > 1 && m >= threads * mc_max && panels >= threads;
+                let (row_parts, col_parts) = if split_rows { (threads, 1) } else { (1, threads) };
+                let slice = Slice { b, sb, bp: bp.0, jc, nc, pc, kc, mc: mc_max };
+                if split_rows {
+                    let per = panels.div_ceil(threads);
+                    par::for_each_index(panels.div_ceil(per), true, &|t| {
+                        // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
+                        let sl = slice;
+                        // SAFETY: piece t packs only its own panels.
+                        unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
+                    });
+                }
                 let rows = m.div_ceil(row_parts).div_ceil(MR) * MR;
                 let cols = panels.div_ceil(col_parts);
                 let (nr_parts, nc_parts) = (m.div_ceil(rows), panels.div_ceil(cols));
                 par::for_each_index(nr_parts * nc_parts, threads > 1, &|t| {
-                    let (a, c, bp) = (a, c, bp);
+                    let (a, c, sl) = (a, c, slice);
                     let (r, q) = (t / nc_parts, t % nc_parts);
                     let (i0, i1) = (r * rows, ((r + 1) * rows).min(m));
                     let (q0, q1) = (q * cols, ((q + 1) * cols).min(panels));
-                    // SAFETY: the packed slice is complete (the packing pass returned); this
-                    // piece writes only C rows i0..i1, columns of panels q0..q1, disjoint from
-                    // every other piece.
-                    unsafe { block::<S>(a, sa, c, ldc, bp.0, (i0, i1), (q0, q1), jc, nc, pc, kc) };
+                    // SAFETY: with split rows the packed slice is complete (the packing pass
+                    // returned); otherwise this piece packs its own panels q0..q1. It writes
+                    // only C rows i0..i1, columns of panels q0..q1, disjoint from every other.
+                    unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (q0, q1), !split_rows) };
                 });
             });
         }
     }
 }
 
-/// One thread's share of a packed B slice: rows `i0..i1` of C against micro-panels `q0..q1`.
+/// One KC x NC slice of B and its packed buffer.
+#[derive(Clone, Copy)]
+struct Slice<S> {
+    b: Ptr<S>,
+    sb: [isize; 2],
+    bp: *mut f32,
+    jc: usize,
+    nc: usize,
+    pc: usize,
+    kc: usize,
+    mc: usize,
+}
+// SAFETY: shared with the workers of one `gemm` call only; they write disjoint panels of `bp`.
+unsafe impl<S> Send for Slice<S> {}
+// SAFETY: as above.
+unsafe impl<S> Sync for Slice<S> {}
+
+impl<S: Elem> Slice<S> {
+    /// Packs micro-panels `q0..q1` of the slice, PACK_GROUP panels at a time.
+    ///
+    /// # Safety
+    /// B's slice is readable (contract of [`gemm`]); no other thread touches these panels.
+    unsafe fn pack(&self, q0: usize, q1: usize) {
+        let (sb, kc) = (self.sb, self.kc);
+        for g in (q0..q1).step_by(PACK_GROUP) {
+            let (j0, j1) = (g * NR, ((g + PACK_GROUP).min(q1) * NR).min(self.nc));
+            // SAFETY: B rows pc..pc+kc, columns jc+j0..jc+j1 are readable; the destination
+            // micro-panels from g (kc*NR f32 each) lie inside the buffer.
+            unsafe {
+                let src = self.b.0.offset(self.pc as isize * sb[0] + (self.jc + j0) as isize * sb[1]);
+                pack_b(kc, j1 - j0, src, sb, self.bp.add(g * NR * kc));
+            }
+        }
+    }
+}
+
+/// One thread's share of a B slice: rows `i0..i1` of C against micro-panels `q0..q1`; with
+/// `pack`, the panels are packed here during the first row block, group by group.
 ///
 /// # Safety
-/// As for [`gemm`]; `bp` holds the packed slice (`kc` deep, panels of B columns from `jc`),
-/// and no other thread touches this block of C.
+/// As for [`gemm`]; without `pack` the slice's panels q0..q1 are packed already; no other
+/// thread touches this block of C or (with `pack`) these panels.
 #[allow(clippy::too_many_arguments)]
-unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, bp: *const f32, (i0, i1): (usize, usize), (q0, q1): (usize, usize), jc: usize, nc: usize, pc: usize, kc: usize) {
-    let first = pc == 0;
-    for ic in (i0..i1).step_by(MC) {
-        let mc = MC.min(i1 - ic);
+unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl: &Slice<S>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
+    let (kc, first) = (sl.kc, sl.pc == 0);
+    for ic in (i0..i1).step_by(sl.mc) {
+        let mc = sl.mc.min(i1 - ic);
         let strips = mc.div_ceil(MR);
         with_buf(&PACK_A, strips * MR * kc, |ap| {
             for s in 0..strips {
                 let i = ic + s * MR;
                 // SAFETY: A rows i..i+h, columns pc..pc+kc are readable; strip s of the buffer
                 // (kc*MR f32) is inside it.
-                unsafe { pack_a(kc, MR.min(i1 - i), a.0.offset(i as isize * sa[0] + pc as isize * sa[1]), sa, ap.add(s * MR * kc)) };
+                unsafe { pack_a(kc, MR.min(i1 - i), a.0.offset(i as isize * sa[0] + sl.pc as isize * sa[1]), sa, ap.add(s * MR * kc)) };
             }
-            for q in q0..q1 {
-                let j = jc + q * NR;
-                let w = NR.min(jc + nc - j);
-                // SAFETY: micro-panel q lies inside the packed slice.
-                let bq = unsafe { bp.add(q * NR * kc) };
-                for s in 0..strips {
-                    let i = ic + s * MR;
-                    let h = MR.min(i1 - i);
-                    // SAFETY: strip s is packed; the C tile rows i..i+h, columns j..j+w is
-                    // this thread's and writable; `available()` held at entry to `gemm`.
-                    unsafe { tile(kc, ap.add(s * MR * kc), bq, c.0.add(i * ldc + j), ldc, h, w, first) };
+            for g in (q0..q1).step_by(PACK_GROUP) {
+                let g1 = (g + PACK_GROUP).min(q1);
+                if pack && ic == i0 {
+                    // SAFETY: these panels are this piece's (contract).
+                    unsafe { sl.pack(g, g1) };
+                }
+                for q in g..g1 {
+                    let j = sl.jc + q * NR;
+                    let w = NR.min(sl.jc + sl.nc - j);
+                    // SAFETY: micro-panel q lies inside the packed slice.
+                    let bq = unsafe { sl.bp.add(q * NR * kc) };
+                    for s in 0..strips {
+                        let i = ic + s * MR;
+                        let h = MR.min(i1 - i);
+                        // SAFETY: strip s is packed; the C tile rows i..i+h, columns j..j+w is
+                        // this thread's and writable; `available()` held at entry to `gemm`.
+                        unsafe { tile(kc, ap.add(s * MR * kc), bq, c.0.add(i * ldc + j), ldc, h, w, first) };
+                    }
                 }
             }
         });
