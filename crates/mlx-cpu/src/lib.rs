@@ -15,6 +15,7 @@ mod fft;
 mod fused;
 mod math;
 mod gather_mm;
+mod gemm;
 mod gemv;
 mod indexing;
 mod linalg;

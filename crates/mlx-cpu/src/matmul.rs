@@ -1,14 +1,18 @@
 //! Batched matrix multiplication, `(B.., M, K) @ (B.., K, N)` (the API has broadcast the batch
 //! axes, possibly as stride-0 views).
 //!
-//! - f32/f64: the `matrixmultiply` GEMM (packed, cache-blocked, AVX2/FMA micro-kernels chosen
-//!   at run time; portable elsewhere). It reads operands through their strides, so transposed,
-//!   sliced and broadcast operands are never copied. Large products split their rows (or, for
-//!   few rows, their columns) into one piece per thread; batches split across threads. Each
-//!   output element is computed by the same kernel in the same order however the work is split.
+//! - f32 on x86-64 with AVX2+FMA: our GEMM (`crate::gemm`: packed, cache-blocked, 6x16
+//!   micro-kernel, one shared packed B per step with rows or columns split across threads).
+//! - f64, and f32 elsewhere: the `matrixmultiply` GEMM (runtime-chosen micro-kernels, portable);
+//!   large products split their rows (or, for few rows, their columns) into one piece per thread.
+//! - Both read operands through their strides, so transposed, sliced and broadcast operands are
+//!   never copied; batches split across threads. Each output element is computed by the same
+//!   kernel in the same order however the work is split (results do not depend on threads).
 //! - GEMV (M = 1 or N = 1 per batch) is bandwidth-bound and has its own kernels
 //!   (`crate::gemv`).
-//! - f16/bf16: operands widened to f32 once, f32 GEMM, rounded once (MLX does the same on CPU).
+//! - f16/bf16: with our GEMM, widened to f32 while packing (no widened operand copies), f32
+//!   accumulation, rounded once at the end (what MLX does on CPU); GEMV shapes and CPUs
+//!   without AVX2+FMA widen the operands once and take the f32 path.
 //! - complex64: the plain i-k-j loop.
 //!
 //! Invariant relied on by the `unsafe` GEMM calls: every index an operand's layout reaches lies
@@ -18,6 +22,7 @@ use half::{bf16, f16};
 use mlx_ops::{ArrayData, Dtype, Error, Layout, Result, Spec, C64};
 
 use crate::elementwise::debug_checked;
+use crate::gemm;
 use crate::gemv::{gemv_dots, gemv_rows, Gemv};
 use crate::num::{cast, Num};
 use crate::par;
@@ -32,12 +37,31 @@ trait Gemm: Gemv {
     /// be readable and `c + i*rsc + j*csc` writable with no other access during the call.
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm(m: usize, k: usize, n: usize, a: *const Self, sa: [isize; 2], b: *const Self, sb: [isize; 2], c: *mut Self, sc: [isize; 2]);
+
+    /// Runs the whole product with our GEMM (its own threading, up to `threads`) into the
+    /// row-major C with row stride `ldc` and returns true, when this CPU has one for `Self`.
+    ///
+    /// # Safety
+    /// As for [`Gemm::gemm`] with `sc = [ldc, 1]`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn own_gemm(_m: usize, _k: usize, _n: usize, _a: *const Self, _sa: [isize; 2], _b: *const Self, _sb: [isize; 2], _c: *mut Self, _ldc: usize, _threads: usize) -> bool {
+        false
+    }
 }
 
 impl Gemm for f32 {
     unsafe fn gemm(m: usize, k: usize, n: usize, a: *const f32, sa: [isize; 2], b: *const f32, sb: [isize; 2], c: *mut f32, sc: [isize; 2]) {
         // SAFETY: forwarded from the caller's contract; beta = 0 means C is only written.
         unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a, sa[0], sa[1], b, sb[0], sb[1], 0.0, c, sc[0], sc[1]) }
+    }
+
+    unsafe fn own_gemm(m: usize, k: usize, n: usize, a: *const f32, sa: [isize; 2], b: *const f32, sb: [isize; 2], c: *mut f32, ldc: usize, threads: usize) -> bool {
+        if !gemm::available() {
+            return false;
+        }
+        // SAFETY: `available()` holds; the rest is forwarded from the caller's contract.
+        unsafe { gemm::gemm::<f32>(m, k, n, a, sa, b, sb, c, ldc, threads) };
+        true
     }
 }
 
@@ -104,6 +128,11 @@ fn product<T: Gemm>(a: &[T], oa: usize, sa: [isize; 2], b: &[T], ob: usize, sb: 
     }
     let threads = par::num_threads();
     let parallel = parallel && threads > 1 && m * n * k >= PAR_MIN_FLOPS;
+    // SAFETY: the layouts were checked to stay inside their buffers (`reachable_within`), so
+    // every A/B element is readable; dst holds exactly m*n elements written row-major.
+    if unsafe { T::own_gemm(m, k, n, a.as_ptr().add(oa), sa, b.as_ptr().add(ob), sb, dst.as_mut_ptr(), n, if parallel { threads } else { 1 }) } {
+        return;
+    }
     if !parallel {
         // SAFETY: the layouts were checked to stay inside their buffers (`reachable_within`), so
         // every A/B element is readable; dst holds exactly m*n elements written row-major.
@@ -170,8 +199,40 @@ fn run<T: Gemm>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usi
     Ok(finish::<T>(buf, shape))
 }
 
-/// Half floats: widen to f32, multiply, round once.
-fn run_half<T: Num>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
+/// Half floats with our GEMM: widened while packing, f32 product per batch, rounded once.
+fn run_half<T: Num + gemm::Elem>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
+    let (batch, m, k, n) = dims;
+    if !gemm::available() || m == 1 || n == 1 {
+        return run_half_widened::<T>(a, b, shape, dims);
+    }
+    let (sa_all, sb_all) = (elems::<T>(a), elems::<T>(b));
+    if !reachable_within(&a.layout, sa_all.len()) || !reachable_within(&b.layout, sb_all.len()) {
+        return Err(Error::runtime("matmul", "operand layout reaches outside its buffer"));
+    }
+    let nd = a.layout.ndim();
+    let sa = [a.layout.strides()[nd - 2], a.layout.strides()[nd - 1]];
+    let sb = [b.layout.strides()[nd - 2], b.layout.strides()[nd - 1]];
+    let mut buf = alloc_for_overwrite::<T>(batch * m * n);
+    if m * n == 0 {
+        return Ok(finish::<T>(buf, shape));
+    }
+    let offs = batch_offsets(&a.layout, &b.layout);
+    let threads = par::num_threads();
+    let across = batch >= threads && batch * m * n * k >= PAR_MIN_FLOPS;
+    let inner = if !across && m * n * k >= PAR_MIN_FLOPS { threads } else { 1 };
+    par::for_each_chunk_mut(elems_mut::<T>(&mut buf), m * n, across, &|start, c| {
+        let [oa, ob] = offs[start / (m * n)];
+        let mut c32 = vec![0f32; m * n];
+        // SAFETY: `available()` holds; the layouts stay inside their buffers (checked above)
+        // and c32 is an m x n row-major matrix owned here.
+        unsafe { gemm::gemm::<T>(m, k, n, sa_all.as_ptr().add(oa), sa, sb_all.as_ptr().add(ob), sb, c32.as_mut_ptr(), n, inner) };
+        T::narrow_slice(&c32, c);
+    });
+    Ok(finish::<T>(buf, shape))
+}
+
+/// Half floats without our GEMM: widen the operands to f32, multiply, round once.
+fn run_half_widened<T: Num>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
     let widen = |x: &ArrayData| -> Result<ArrayData> {
         let v: Vec<f32> = contiguous_elems::<T>(x).iter().map(|&v| cast::<T, f32>(v)).collect();
         let mut buf = alloc_for_overwrite::<f32>(v.len());

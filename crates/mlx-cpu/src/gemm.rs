@@ -1,0 +1,536 @@
+//! Our f32 GEMM for x86-64 with AVX2+FMA: `C = A @ B` with A, B read through arbitrary strides
+//! (f32, f16 or bf16 elements, widened to f32 while packing) and C a row-major f32 matrix.
+//!
+//! BLIS/OpenBLAS-Haswell structure: for each `NC`-column block of B and each `KC`-deep slice of
+//! the inner dimension, B's slice is packed once into `NR`-column micro-panels (k-major) shared
+//! by all threads; each thread then packs `MC`-row blocks of A into `MR`-row micro-panels and
+//! runs the 6x16 micro-kernel ([`x86`]) over them (B micro-panel in L1, A block in L2).
+//! Edge tiles run the same kernel on zero-padded panels into a scratch tile.
+//!
+//! Invariants:
+//! - Each output element is `sum over KC slices (in order) of a 0-based FMA chain over the
+//!   slice`, computed by the same kernel whatever tile it lands in. Threads split rows or
+//!   columns of C, never the inner dimension, so results do not depend on the thread count.
+//! - The first KC slice overwrites C (no zeroing pass), later slices add to it.
+//! - Pack buffers are per thread and reused across calls; a nested call (a rayon worker that
+//!   steals another product while waiting) finds the slot empty and allocates its own.
+
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use std::cell::Cell;
+
+use half::slice::HalfFloatSliceExt;
+use half::{bf16, f16};
+
+use crate::par;
+
+/// Micro-tile height (rows of A per micro-panel).
+pub const MR: usize = 6;
+/// Micro-tile width (columns of B per micro-panel).
+pub const NR: usize = 16;
+/// Depth of one packed slice (a B micro-panel of KC x NR f32 is 16 KiB: half of L1d).
+const KC: usize = 256;
+/// Rows of A packed per block (MC x KC f32 = 144 KiB, well inside the 1 MiB L2).
+const MC: usize = 144;
+/// Columns of B packed per block (KC x NC f32 = 4 MiB, inside L3).
+const NC: usize = 4096;
+/// B micro-panels packed together (a row-major B is read 8 * 16 columns = 512 bytes at a time).
+const PACK_GROUP: usize = 8;
+
+/// An element type that packing widens to f32.
+pub trait Elem: Copy + Send + Sync + 'static {
+    /// True for f32 (packing copies without converting).
+    const IS_F32: bool = false;
+    fn widen(self) -> f32;
+    /// `dst[i] = round(src[i])` (same lengths), round to nearest even.
+    fn narrow_slice(src: &[f32], dst: &mut [Self]);
+    /// `dst[i] = src[i].widen()` (same lengths).
+    #[inline(always)]
+    fn widen_slice(src: &[Self], dst: &mut [f32]) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s.widen();
+        }
+    }
+}
+
+impl Elem for f32 {
+    const IS_F32: bool = true;
+    fn narrow_slice(src: &[f32], dst: &mut [f32]) {
+        dst.copy_from_slice(src);
+    }
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self
+    }
+    #[inline(always)]
+    fn widen_slice(src: &[f32], dst: &mut [f32]) {
+        dst.copy_from_slice(src);
+    }
+}
+
+impl Elem for f16 {
+    fn narrow_slice(src: &[f32], dst: &mut [f16]) {
+        dst.convert_from_f32_slice(src);
+    }
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self.to_f32()
+    }
+    #[inline(always)]
+    fn widen_slice(src: &[f16], dst: &mut [f32]) {
+        // F16C when the CPU has it (runtime-detected by `half`).
+        src.convert_to_f32_slice(dst);
+    }
+}
+
+impl Elem for bf16 {
+    fn narrow_slice(src: &[f32], dst: &mut [bf16]) {
+        dst.convert_from_f32_slice(src);
+    }
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self.to_f32()
+    }
+}
+
+/// True when this CPU runs our GEMM (x86-64 with AVX2 and FMA); otherwise callers use the
+/// portable `matrixmultiply`.
+pub fn available() -> bool {
+    cfg!(target_arch = "x86_64") && par::has_avx2_fma()
+}
+
+/// A raw pointer handed to scoped worker threads.
+#[derive(Clone, Copy)]
+struct Ptr<T>(*mut T);
+// SAFETY: used only to share read-only operands and disjoint output blocks with the workers of
+// one `gemm` call, which all finish before it returns.
+unsafe impl<T> Send for Ptr<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Ptr<T> {}
+
+thread_local! {
+    static PACK_A: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    static PACK_B: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's buffer from `slot`, at least `len` f32 plus room to align the
+/// returned pointer to 64 bytes; the buffer goes back to the slot afterwards.
+fn with_buf<R>(slot: &'static std::thread::LocalKey<Cell<Vec<f32>>>, len: usize, f: impl FnOnce(*mut f32) -> R) -> R {
+    let mut v = slot.with(|c| c.take());
+    if v.len() < len + 16 {
+        v = vec![0f32; len + 16];
+    }
+    let p = v.as_mut_ptr();
+    let skip = p.align_offset(64).min(15);
+    // SAFETY: skip <= 15 < 16 spare elements, so p + skip .. p + skip + len is inside v.
+    let r = f(unsafe { p.add(skip) });
+    slot.with(|c| c.set(v));
+    r
+}
+
+/// `C = A @ B`: A is m x k at `a` with element strides `sa` (rows, columns), B is k x n at `b`
+/// with strides `sb`, C is m x n row-major at `c` with row stride `ldc`. Uses up to `threads`
+/// threads of the crate pool (work permitting).
+///
+/// # Safety
+/// [`available`] must hold. Every `a + i*sa[0] + p*sa[1]` (i < m, p < k) and
+/// `b + p*sb[0] + j*sb[1]` (p < k, j < n) must be readable, and `c + i*ldc + j` (i < m, j < n)
+/// writable with no other access during the call.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm<S: Elem>(m: usize, k: usize, n: usize, a: *const S, sa: [isize; 2], b: *const S, sb: [isize; 2], c: *mut f32, ldc: usize, threads: usize) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        for i in 0..m {
+            // SAFETY: row i of C is writable (caller contract).
+            unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), n) }.fill(0.0);
+        }
+        return;
+    }
+    let (a, b, c) = (Ptr(a as *mut S), Ptr(b as *mut S), Ptr(c));
+    let threads = threads.max(1);
+    let (kc_max, mc_max, nc_max) = (KC, MC, NC);
+    for jc in (0..n).step_by(nc_max) {
+        let nc = nc_max.min(n - jc);
+        let panels = nc.div_ceil(NR);
+        for pc in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - pc);
+            with_buf(&PACK_B, panels * NR * kc, |bp| {
+                let bp = Ptr(bp);
+                // Split C's rows when every thread gets a full MC block (B packed once, shared),
+                // else its columns (each piece packs its own B panels just before using them,
+                // while they are hot in cache).
+                let split_rows = threads > 1 && m >= threads * mc_max && panels >= threads;
+                let (row_parts, col_parts) = if split_rows { (threads, 1) } else { (1, threads) };
+                let slice = Slice { b, sb, bp: bp.0, jc, nc, pc, kc, mc: mc_max };
+                if split_rows {
+                    let per = panels.div_ceil(threads);
+                    par::for_each_index(panels.div_ceil(per), true, &|t| {
+                        // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
+                        let sl = slice;
+                        // SAFETY: piece t packs only its own panels.
+                        unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
+                    });
+                }
+                let rows = m.div_ceil(row_parts).div_ceil(MR) * MR;
+                let cols = panels.div_ceil(col_parts);
+                let (nr_parts, nc_parts) = (m.div_ceil(rows), panels.div_ceil(cols));
+                par::for_each_index(nr_parts * nc_parts, threads > 1, &|t| {
+                    let (a, c, sl) = (a, c, slice);
+                    let (r, q) = (t / nc_parts, t % nc_parts);
+                    let (i0, i1) = (r * rows, ((r + 1) * rows).min(m));
+                    let (q0, q1) = (q * cols, ((q + 1) * cols).min(panels));
+                    // SAFETY: with split rows the packed slice is complete (the packing pass
+                    // returned); otherwise this piece packs its own panels q0..q1. It writes
+                    // only C rows i0..i1, columns of panels q0..q1, disjoint from every other.
+                    unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (q0, q1), !split_rows) };
+                });
+            });
+        }
+    }
+}
+
+/// One KC x NC slice of B and its packed buffer.
+#[derive(Clone, Copy)]
+struct Slice<S> {
+    b: Ptr<S>,
+    sb: [isize; 2],
+    bp: *mut f32,
+    jc: usize,
+    nc: usize,
+    pc: usize,
+    kc: usize,
+    mc: usize,
+}
+// SAFETY: shared with the workers of one `gemm` call only; they write disjoint panels of `bp`.
+unsafe impl<S> Send for Slice<S> {}
+// SAFETY: as above.
+unsafe impl<S> Sync for Slice<S> {}
+
+impl<S: Elem> Slice<S> {
+    /// Packs micro-panels `q0..q1` of the slice, PACK_GROUP panels at a time.
+    ///
+    /// # Safety
+    /// B's slice is readable (contract of [`gemm`]); no other thread touches these panels.
+    unsafe fn pack(&self, q0: usize, q1: usize) {
+        let (sb, kc) = (self.sb, self.kc);
+        for g in (q0..q1).step_by(PACK_GROUP) {
+            let (j0, j1) = (g * NR, ((g + PACK_GROUP).min(q1) * NR).min(self.nc));
+            // SAFETY: B rows pc..pc+kc, columns jc+j0..jc+j1 are readable; the destination
+            // micro-panels from g (kc*NR f32 each) lie inside the buffer.
+            unsafe {
+                let src = self.b.0.offset(self.pc as isize * sb[0] + (self.jc + j0) as isize * sb[1]);
+                pack_b(kc, j1 - j0, src, sb, self.bp.add(g * NR * kc));
+            }
+        }
+    }
+}
+
+/// One thread's share of a B slice: rows `i0..i1` of C against micro-panels `q0..q1`; with
+/// `pack`, the panels are packed here during the first row block, group by group.
+///
+/// # Safety
+/// As for [`gemm`]; without `pack` the slice's panels q0..q1 are packed already; no other
+/// thread touches this block of C or (with `pack`) these panels.
+#[allow(clippy::too_many_arguments)]
+unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl: &Slice<S>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
+    let (kc, first) = (sl.kc, sl.pc == 0);
+    for ic in (i0..i1).step_by(sl.mc) {
+        let mc = sl.mc.min(i1 - ic);
+        let strips = mc.div_ceil(MR);
+        with_buf(&PACK_A, strips * MR * kc, |ap| {
+            for s in 0..strips {
+                let i = ic + s * MR;
+                // SAFETY: A rows i..i+h, columns pc..pc+kc are readable; strip s of the buffer
+                // (kc*MR f32) is inside it.
+                unsafe { pack_a(kc, MR.min(i1 - i), a.0.offset(i as isize * sa[0] + sl.pc as isize * sa[1]), sa, ap.add(s * MR * kc)) };
+            }
+            for g in (q0..q1).step_by(PACK_GROUP) {
+                let g1 = (g + PACK_GROUP).min(q1);
+                if pack && ic == i0 {
+                    // SAFETY: these panels are this piece's (contract).
+                    unsafe { sl.pack(g, g1) };
+                }
+                for q in g..g1 {
+                    let j = sl.jc + q * NR;
+                    let w = NR.min(sl.jc + sl.nc - j);
+                    // SAFETY: micro-panel q lies inside the packed slice.
+                    let bq = unsafe { sl.bp.add(q * NR * kc) };
+                    for s in 0..strips {
+                        let i = ic + s * MR;
+                        let h = MR.min(i1 - i);
+                        // SAFETY: strip s is packed; the C tile rows i..i+h, columns j..j+w is
+                        // this thread's and writable; `available()` held at entry to `gemm`.
+                        unsafe { tile(kc, ap.add(s * MR * kc), bq, c.0.add(i * ldc + j), ldc, h, w, first) };
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// One micro-tile: `C[..h, ..w] (=|+=) Apanel @ Bpanel`, full tiles straight into C, edge tiles
+/// through a scratch tile (the padded rows/columns are zeros and are dropped).
+///
+/// # Safety
+/// `ap` holds kc*MR and `bp` kc*NR packed f32; C rows `..h`, columns `..w` from `c` (row
+/// stride ldc) are writable; the CPU has AVX2+FMA.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn tile(kc: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize, h: usize, w: usize, first: bool) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        if h == MR && w == NR {
+            x86::kernel_6x16(kc, ap, bp, c, ldc, !first);
+        } else {
+            let mut t = [0f32; MR * NR];
+            x86::kernel_6x16(kc, ap, bp, t.as_mut_ptr(), NR, false);
+            for r in 0..h {
+                let row = std::slice::from_raw_parts_mut(c.add(r * ldc), w);
+                let src = &t[r * NR..r * NR + w];
+                if first {
+                    row.copy_from_slice(src);
+                } else {
+                    for (d, &s) in row.iter_mut().zip(src) {
+                        *d += s;
+                    }
+                }
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (kc, ap, bp, c, ldc, h, w, first);
+        unreachable!("gemm::available() is false off x86-64");
+    }
+}
+
+/// Packs `kc` rows x `w` columns of B (strides `sb`) into consecutive k-major micro-panels of
+/// NR columns (each kc*NR f32), zero-padding the last panel's columns beyond `w`. Row-major B
+/// is read row by row across the panels (sequential reads, few write streams).
+///
+/// # Safety
+/// The kc x w elements are readable; `dst` has room for `w.div_ceil(NR)` panels.
+unsafe fn pack_b<S: Elem>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst: *mut f32) {
+    let (full, panels) = (w / NR, w.div_ceil(NR));
+    // SAFETY: per the contract: rows p < kc and columns j < w are readable, dst has
+    // panels*kc*NR.
+    unsafe {
+        let dst = std::slice::from_raw_parts_mut(dst, panels * kc * NR);
+        if sb[1] == 1 {
+            for p in 0..kc {
+                let row = std::slice::from_raw_parts(b.offset(p as isize * sb[0]), w);
+                for q in 0..full {
+                    S::widen_slice(&row[q * NR..(q + 1) * NR], &mut dst[(q * kc + p) * NR..(q * kc + p + 1) * NR]);
+                }
+            }
+        } else {
+            for q in 0..full {
+                for p in 0..kc {
+                    let row = b.offset(p as isize * sb[0] + (q * NR) as isize * sb[1]);
+                    for (j, x) in dst[(q * kc + p) * NR..(q * kc + p + 1) * NR].iter_mut().enumerate() {
+                        *x = (*row.offset(j as isize * sb[1])).widen();
+                    }
+                }
+            }
+        }
+        if full < panels {
+            let j0 = full * NR;
+            for p in 0..kc {
+                let row = b.offset(p as isize * sb[0] + j0 as isize * sb[1]);
+                for (j, x) in dst[(full * kc + p) * NR..(full * kc + p + 1) * NR].iter_mut().enumerate() {
+                    *x = if j0 + j < w { (*row.offset(j as isize * sb[1])).widen() } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+
+/// Packs `h` (<= MR) rows x `kc` columns of A (strides `sa`) into one k-major micro-panel of MR
+/// rows, zero-padding rows `h..MR`.
+///
+/// # Safety
+/// The h x kc elements are readable; `dst` has room for kc*MR f32.
+unsafe fn pack_a<S: Elem>(kc: usize, h: usize, a: *const S, sa: [isize; 2], dst: *mut f32) {
+    // SAFETY: per the contract: rows r < h and columns p < kc are readable, dst has kc*MR.
+    unsafe {
+        let dst = std::slice::from_raw_parts_mut(dst, kc * MR);
+        if h == MR && sa[1] == 1 && !S::IS_F32 {
+            // Widen a few columns of the 6 rows at a time (vectorized conversions), then
+            // interleave.
+            const W: usize = 64;
+            let mut tmp = [[0f32; W]; MR];
+            for p0 in (0..kc).step_by(W) {
+                let w = W.min(kc - p0);
+                for (r, t) in tmp.iter_mut().enumerate() {
+                    S::widen_slice(std::slice::from_raw_parts(a.offset(r as isize * sa[0] + p0 as isize), w), &mut t[..w]);
+                }
+                for (p, d) in dst[p0 * MR..(p0 + w) * MR].chunks_exact_mut(MR).enumerate() {
+                    for r in 0..MR {
+                        d[r] = tmp[r][p];
+                    }
+                }
+            }
+        } else if h == MR && sa[1] == 1 {
+            let rows: [&[S]; MR] = std::array::from_fn(|r| std::slice::from_raw_parts(a.offset(r as isize * sa[0]), kc));
+            for (p, d) in dst.chunks_exact_mut(MR).enumerate() {
+                for r in 0..MR {
+                    d[r] = rows[r][p].widen();
+                }
+            }
+        } else {
+            for (p, d) in dst.chunks_exact_mut(MR).enumerate() {
+                let col = a.offset(p as isize * sa[1]);
+                for (r, x) in d.iter_mut().enumerate() {
+                    *x = if r < h { (*col.offset(r as isize * sa[0])).widen() } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Storage and (offset, strides) of a rows x cols view of the given kind.
+    fn view(rows: usize, cols: usize, kind: usize, seed: u64) -> (Vec<f32>, usize, [isize; 2]) {
+        let (r, c) = (rows as isize, cols as isize);
+        let (len, off, s): (isize, isize, [isize; 2]) = match kind {
+            0 => (r * c, 0, [c, 1]),                                 // row-major
+            1 => (r * c, 0, [1, r]),                                 // transposed
+            2 => ((r * (2 * c + 3)).max(1), 1, [2 * c + 3, 2]),      // sliced rows and columns
+            3 => (r * c, (r * c - 1).max(0), [-c, -1]),              // both axes reversed
+            _ => (c.max(1), 0, [0, 1]),                              // rows broadcast
+        };
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let v = (0..len.max(1))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                ((x >> 40) % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect();
+        (v, off as usize, s)
+    }
+
+    fn at(v: &[f32], off: usize, s: [isize; 2], i: usize, j: usize) -> f32 {
+        v[(off as isize + i as isize * s[0] + j as isize * s[1]) as usize]
+    }
+
+    /// Runs our GEMM on the views and checks it against an f64 triple loop; returns C.
+    fn check(m: usize, k: usize, n: usize, ka: usize, kb: usize, threads: usize) -> Vec<f32> {
+        let (av, oa, sa) = view(m, k, ka, (m * 31 + k) as u64);
+        let (bv, ob, sb) = view(k, n, kb, (k * 17 + n) as u64);
+        let mut c = vec![f32::NAN; m * n];
+        // SAFETY: available() is checked by the callers; the views lie in their storage and c
+        // holds m*n.
+        unsafe { gemm::<f32>(m, k, n, av.as_ptr().add(oa), sa, bv.as_ptr().add(ob), sb, c.as_mut_ptr(), n, threads) };
+        for i in 0..m {
+            for j in 0..n {
+                let want: f64 = (0..k).map(|p| at(&av, oa, sa, i, p) as f64 * at(&bv, ob, sb, p, j) as f64).sum();
+                let tol = 1e-5 * (1.0 + (0..k).map(|p| (at(&av, oa, sa, i, p) * at(&bv, ob, sb, p, j)).abs() as f64).sum::<f64>());
+                let got = c[i * n + j] as f64;
+                assert!((got - want).abs() <= tol, "{m}x{k}x{n} kinds {ka},{kb} threads {threads} at ({i},{j}): {got} vs {want}");
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn matches_f64_reference_over_shapes_and_layouts() {
+        if !available() {
+            return;
+        }
+        let dims = [1, 2, 5, 6, 7, 11, 15, 16, 17, 20, 31, 33];
+        for &m in &dims {
+            for &n in &dims {
+                for &k in &[0, 1, 3, 8, 13] {
+                    for ka in 0..5 {
+                        check(m, k, n, ka, (ka + m + n) % 5, 1);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn matches_f64_reference_at_block_boundaries() {
+        if !available() {
+            return;
+        }
+        for &(m, k, n) in &[
+            (MC - 1, KC + 1, 2 * NR + 1),
+            (MC + 1, 2 * KC + 3, 3 * NR - 1),
+            (2 * MC + 5, KC - 1, NR + 3),
+            (6 * MR + 1, 3 * KC, 5 * NR),
+            (3, 7, NC + 1),
+            (7, KC + 5, NC + 2 * NR - 1),
+            (300, 70, 90),
+        ] {
+            for (ka, kb) in [(0, 0), (1, 1), (3, 2), (2, 4)] {
+                let one = check(m, k, n, ka, kb, 1);
+                let two = check(m, k, n, ka, kb, 2);
+                // Threads split rows or columns, never the inner dimension: identical bits.
+                assert!(one.iter().zip(&two).all(|(x, y)| x.to_bits() == y.to_bits()), "{m}x{k}x{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn half_operands_widen_while_packing() {
+        if !available() {
+            return;
+        }
+        let (m, k, n) = (13, KC + 9, 37);
+        let (av, _, _) = view(m, k, 0, 1);
+        let (bv, _, _) = view(k, n, 0, 2);
+        let want = check_half::<f32>(&av, &bv, m, k, n);
+        let got16 = check_half::<f16>(&av, &bv, m, k, n);
+        let gotb = check_half::<bf16>(&av, &bv, m, k, n);
+        for ((w, h), b) in want.iter().zip(&got16).zip(&gotb) {
+            assert!((w - h).abs() <= 2e-3 * (1.0 + w.abs()) * (k as f32).sqrt());
+            assert!((w - b).abs() <= 2e-2 * (1.0 + w.abs()) * (k as f32).sqrt());
+        }
+    }
+
+    trait Narrow {
+        fn narrow(x: f32) -> Self;
+    }
+    impl Narrow for f32 {
+        fn narrow(x: f32) -> f32 {
+            x
+        }
+    }
+    impl Narrow for f16 {
+        fn narrow(x: f32) -> f16 {
+            f16::from_f32(x)
+        }
+    }
+    impl Narrow for bf16 {
+        fn narrow(x: f32) -> bf16 {
+            bf16::from_f32(x)
+        }
+    }
+
+    /// C from operands rounded to `S` (B read transposed); the f64 reference of the rounded
+    /// values must match tightly, the f32 one loosely (checked by the caller).
+    fn check_half<S: Elem + Narrow>(av: &[f32], bv: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let a: Vec<S> = av.iter().map(|&x| S::narrow(x)).collect();
+        let bt: Vec<S> = (0..n * k).map(|q| S::narrow(bv[(q % k) * n + q / k])).collect();
+        let mut c = vec![0f32; m * n];
+        // SAFETY: a is m x k row-major, bt holds B transposed (B[p][j] at j*k + p), c is m x n.
+        unsafe { gemm::<S>(m, k, n, a.as_ptr(), [k as isize, 1], bt.as_ptr(), [1, k as isize], c.as_mut_ptr(), n, 2) };
+        for i in 0..m {
+            for j in 0..n {
+                let want: f64 = (0..k).map(|p| a[i * k + p].widen() as f64 * bt[j * k + p].widen() as f64).sum();
+                assert!((c[i * n + j] as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()));
+            }
+        }
+        c
+    }
+}
