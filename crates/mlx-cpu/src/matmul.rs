@@ -26,7 +26,7 @@ use crate::gemm;
 use crate::gemv::{gemv_dots, gemv_rows, Gemv};
 use crate::num::{cast, Num};
 use crate::par;
-use crate::strided::{alloc, alloc_for_overwrite, contiguous_elems, elems, elems_mut, finish, for_each_offsets};
+use crate::strided::{alloc, alloc_for_overwrite, contiguous_elems, elems, elems_mut, finish, for_each_offsets, reachable_within};
 
 /// Real types with a packed GEMM.
 trait Gemm: Gemv {
@@ -72,22 +72,6 @@ impl Gemm for f64 {
     }
 }
 
-/// True when every index `layout` reaches lies in `0..len`.
-fn reachable_within(layout: &Layout, len: usize) -> bool {
-    if layout.size() == 0 {
-        return true;
-    }
-    let (mut lo, mut hi) = (layout.offset() as isize, layout.offset() as isize);
-    for (&d, &s) in layout.shape().iter().zip(layout.strides()) {
-        let span = (d as isize - 1) * s;
-        if span < 0 {
-            lo += span;
-        } else {
-            hi += span;
-        }
-    }
-    lo >= 0 && (hi as usize) < len
-}
 
 /// A raw output pointer that may cross threads; each thread writes a disjoint part.
 #[derive(Clone, Copy)]
