@@ -109,11 +109,47 @@ fn free_class_entry(c: &mut Cache, class: usize) {
     }
 }
 
+/// Allocations of at least this many bytes are aligned to a 2 MiB huge page and asked to be
+/// backed by huge pages (Linux `madvise(MADV_HUGEPAGE)`, which transparent huge pages in
+/// `madvise` mode need): streaming a large array then costs one TLB entry per 2 MiB instead of
+/// one per 4 KiB (about 10% of a bandwidth-bound GEMV here). NumPy does the same.
+const HUGE_MIN: usize = 4 << 20;
+const HUGE_PAGE: usize = 2 << 20;
+
 fn alloc_layout(class: usize) -> AllocLayout {
-    // class <= isize::MAX rounded to a page, ALIGN a power of two: always valid in practice; an
+    let align = if class >= HUGE_MIN { HUGE_PAGE } else { ALIGN };
+    // class <= isize::MAX rounded to a page, align a power of two: always valid in practice; an
     // impossible size is reported like an allocation failure.
-    AllocLayout::from_size_align(class, ALIGN).unwrap_or_else(|_| alloc::handle_alloc_error(AllocLayout::new::<u8>()))
+    AllocLayout::from_size_align(class, align).unwrap_or_else(|_| alloc::handle_alloc_error(AllocLayout::new::<u8>()))
 }
+
+/// A fresh allocation of `layout` with every byte zeroed; large ones get huge pages first.
+fn alloc_fresh_zeroed(layout: AllocLayout) -> *mut u8 {
+    if layout.size() < HUGE_MIN {
+        // SAFETY: layout has nonzero size (callers never allocate class 0).
+        return unsafe { alloc::alloc_zeroed(layout) };
+    }
+    // SAFETY: nonzero size, as above.
+    let raw = unsafe { alloc::alloc(layout) };
+    if !raw.is_null() {
+        advise_huge_pages(raw, layout.size());
+        // SAFETY: raw points to layout.size() writable bytes just allocated; zeroing them
+        // (after the advice, so the first touch faults in huge pages) initializes every byte.
+        unsafe { std::ptr::write_bytes(raw, 0, layout.size()) };
+    }
+    raw
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(ptr: *mut u8, len: usize) {
+    // SAFETY: [ptr, ptr + len) is one live allocation we own (2 MiB-aligned, so page-aligned as
+    // madvise requires); MADV_HUGEPAGE only changes how the kernel backs it, never its contents.
+    // A refusal (THP disabled) is harmless: the memory stays on normal pages.
+    let _ = unsafe { libc::madvise(ptr.cast(), len, libc::MADV_HUGEPAGE) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
 
 /// The allocation size of a request of `nbytes` (> 0).
 fn size_class(nbytes: usize) -> usize {
@@ -186,8 +222,8 @@ impl HostBuffer {
             return (HostBuffer { ptr: p.0, nbytes, class }, false);
         }
         let layout = alloc_layout(class);
-        // SAFETY: layout has nonzero size. Zeroed memory initializes every byte.
-        let raw = unsafe { alloc::alloc_zeroed(layout) };
+        // Zeroed memory initializes every byte.
+        let raw = alloc_fresh_zeroed(layout);
         let Some(ptr) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
         (HostBuffer { ptr, nbytes, class }, true)
     }
@@ -308,6 +344,21 @@ mod tests {
         assert!(active_memory() >= 1000);
         let e = HostBuffer::zeroed(0);
         assert!(e.as_bytes().is_empty());
+    }
+
+    /// Large buffers take the huge-page path: 2 MiB-aligned, zeroed, writable to the end, and
+    /// freed with the layout they were allocated with (the cache hands the same class back).
+    #[test]
+    fn large_buffers_are_huge_page_aligned_and_zeroed() {
+        let n = HUGE_MIN + 3 * PAGE + 5; // a class no other test uses
+        let mut a = HostBuffer::zeroed(n);
+        assert_eq!(a.as_bytes().as_ptr() as usize % HUGE_PAGE, 0);
+        assert!(a.as_bytes().iter().all(|&x| x == 0));
+        a.as_bytes_mut()[n - 1] = 9;
+        drop(a);
+        let b = HostBuffer::zeroed(n);
+        assert_eq!(b.as_bytes().as_ptr() as usize % HUGE_PAGE, 0);
+        assert!(b.as_bytes().iter().all(|&x| x == 0));
     }
 
     #[test]
