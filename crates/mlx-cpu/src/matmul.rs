@@ -19,7 +19,7 @@
 //! inside its buffer (checked once per call by `reachable_within`).
 
 use half::{bf16, f16};
-use mlx_ops::{ArrayData, Dtype, Error, Layout, Result, Spec, C64};
+use mlx_ops::{ArrayData, Dtype, Element, Error, Layout, Result, Spec, C64};
 
 use crate::elementwise::debug_checked;
 use crate::gemm;
@@ -159,8 +159,10 @@ fn batch_offsets(a: &Layout, b: &Layout) -> Vec<[usize; 2]> {
     offs
 }
 
-fn run<T: Gemm>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
-    let (batch, m, k, n) = dims;
+/// Both operands' elements and matrix strides (rows, columns), after checking that their
+/// layouts stay inside their buffers (what the raw-pointer GEMMs rely on).
+#[allow(clippy::type_complexity)]
+fn operands<'x, T: Element>(a: &'x ArrayData, b: &'x ArrayData) -> Result<(&'x [T], &'x [T], [isize; 2], [isize; 2])> {
     let (sa_all, sb_all) = (elems::<T>(a), elems::<T>(b));
     if !reachable_within(&a.layout, sa_all.len()) || !reachable_within(&b.layout, sb_all.len()) {
         return Err(Error::runtime("matmul", "operand layout reaches outside its buffer"));
@@ -168,6 +170,12 @@ fn run<T: Gemm>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usi
     let nd = a.layout.ndim();
     let sa = [a.layout.strides()[nd - 2], a.layout.strides()[nd - 1]];
     let sb = [b.layout.strides()[nd - 2], b.layout.strides()[nd - 1]];
+    Ok((sa_all, sb_all, sa, sb))
+}
+
+fn run<T: Gemm>(a: &ArrayData, b: &ArrayData, shape: &[usize], dims: (usize, usize, usize, usize)) -> Result<ArrayData> {
+    let (batch, m, k, n) = dims;
+    let (sa_all, sb_all, sa, sb) = operands::<T>(a, b)?;
     let mut buf = alloc_for_overwrite::<T>(batch * m * n);
     let dst = elems_mut::<T>(&mut buf);
     let offs = batch_offsets(&a.layout, &b.layout);
@@ -189,13 +197,7 @@ fn run_half<T: Num + gemm::Elem>(a: &ArrayData, b: &ArrayData, shape: &[usize], 
     if !gemm::available() || m == 1 || n == 1 {
         return run_half_widened::<T>(a, b, shape, dims);
     }
-    let (sa_all, sb_all) = (elems::<T>(a), elems::<T>(b));
-    if !reachable_within(&a.layout, sa_all.len()) || !reachable_within(&b.layout, sb_all.len()) {
-        return Err(Error::runtime("matmul", "operand layout reaches outside its buffer"));
-    }
-    let nd = a.layout.ndim();
-    let sa = [a.layout.strides()[nd - 2], a.layout.strides()[nd - 1]];
-    let sb = [b.layout.strides()[nd - 2], b.layout.strides()[nd - 1]];
+    let (sa_all, sb_all, sa, sb) = operands::<T>(a, b)?;
     let mut buf = alloc_for_overwrite::<T>(batch * m * n);
     if m * n == 0 {
         return Ok(finish::<T>(buf, shape));
