@@ -62,8 +62,8 @@ impl Operand<'_> {
     }
 
     /// Runs `write` on this operand's elements as `U` (a mutable view of the buffer it owns
-    /// alone) and returns them as the result array. Only after [`Operand::reusable_for`] said
-    /// yes; otherwise `None`.
+    /// alone) and returns them as the result array, when [`Operand::reusable_for`] allows it;
+    /// otherwise runs nothing and returns `None`.
     pub fn write_in_place<U: Element>(&mut self, write: impl FnOnce(&mut [U])) -> Option<ArrayData> {
         if !self.reusable_for::<U>() {
             return None;
