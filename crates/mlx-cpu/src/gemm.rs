@@ -2,10 +2,14 @@
 //! (f32, f16 or bf16 elements, widened to f32 while packing) and C a row-major f32 matrix.
 //!
 //! BLIS/OpenBLAS-Haswell structure: for each `NC`-column block of B and each `KC`-deep slice of
-//! the inner dimension, B's slice is packed once into `NR`-column micro-panels (k-major) shared
-//! by all threads; each thread then packs `MC`-row blocks of A into `MR`-row micro-panels and
-//! runs the 6x16 micro-kernel ([`x86`]) over them (B micro-panel in L1, A block in L2).
-//! Edge tiles run the same kernel on zero-padded panels into a scratch tile.
+//! the inner dimension, B's slice is packed into `NR`-column micro-panels (k-major); `MC`-row
+//! blocks of A are packed into `MR`-row micro-panels and the 6x16 micro-kernel ([`x86`]) runs
+//! over them (B micro-panel in L1, A block in L2). Edge tiles run the same kernel on
+//! zero-padded panels into a scratch tile. Threads split C's rows when each gets a full MC
+//! block (every B slice is then packed once, in parallel, and shared); otherwise they split its
+//! columns and each runs the whole loop nest on its own, packing B a few panels at a time just
+//! before using them. Packing prefetches the B rows it reads next, which lie a page or more
+//! apart (beyond what the hardware prefetchers follow).
 //!
 //! Invariants:
 //! - Each output element is `sum over KC slices (in order) of a 0-based FMA chain over the
@@ -33,10 +37,15 @@ pub const NR: usize = 16;
 const KC: usize = 256;
 /// Rows of A packed per block (MC x KC f32 = 144 KiB, well inside the 1 MiB L2).
 const MC: usize = 144;
-/// Columns of B packed per block (KC x NC f32 = 4 MiB, inside L3).
-const NC: usize = 4096;
+/// Columns of B packed per block. With few rows the C block (m x NC f32, 512 KiB at m = 128)
+/// stays in L2 across all KC slices; 4096 measured 15-20% slower at 128x4096x4096 and the same
+/// at 1024^3 and 2048^3.
+const NC: usize = 1024;
 /// B micro-panels packed together (a row-major B is read 8 * 16 columns = 512 bytes at a time).
 const PACK_GROUP: usize = 8;
+/// While packing B row p, row p + PACK_AHEAD is prefetched: rows lie a page or more apart, which
+/// the hardware prefetchers do not follow.
+const PACK_AHEAD: usize = 8;
 
 /// An element type that packing widens to f32.
 pub trait Elem: Copy + Send + Sync + 'static {
@@ -151,41 +160,62 @@ pub unsafe fn gemm<S: Elem>(m: usize, k: usize, n: usize, a: *const S, sa: [isiz
     }
     let (a, b, c) = (Ptr(a as *mut S), Ptr(b as *mut S), Ptr(c));
     let threads = threads.max(1);
-    let (kc_max, mc_max, nc_max) = (KC, MC, NC);
-    for jc in (0..n).step_by(nc_max) {
-        let nc = nc_max.min(n - jc);
+    if threads > 1 && m >= threads * MC && n >= threads * NR {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { split_rows(m, k, n, a, sa, b, sb, c, ldc, threads) };
+        return;
+    }
+    // Split C's columns: each piece runs the whole loop nest over its own columns, packing its
+    // B panels just before using them (hot in cache), with no synchronization between pieces.
+    let pieces = threads.min(n.div_ceil(NR));
+    let cols = n.div_ceil(NR).div_ceil(pieces) * NR;
+    par::for_each_index(n.div_ceil(cols), pieces > 1, &|t| {
+        let (a, b, c) = (a, b, c);
+        let (j0, j1) = (t * cols, ((t + 1) * cols).min(n));
+        for jc in (j0..j1).step_by(NC) {
+            let nc = NC.min(j1 - jc);
+            let panels = nc.div_ceil(NR);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                with_buf(&PACK_B, panels * NR * kc, |bp| {
+                    let slice = Slice { b, sb, bp, jc, nc, pc, kc };
+                    // SAFETY: the buffer is this thread's; this piece alone writes C's columns
+                    // j0..j1 (contract of `gemm` for the rest).
+                    unsafe { block::<S>(a, sa, c, ldc, &slice, (0, m), (0, panels), true) };
+                });
+            }
+        }
+    });
+}
+
+/// [`gemm`] with C's rows split between `threads` threads (each gets at least one MC block):
+/// each B slice is packed once, in parallel, and shared.
+///
+/// # Safety
+/// As for [`gemm`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn split_rows<S: Elem>(m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<f32>, ldc: usize, threads: usize) {
+    let rows = m.div_ceil(threads).div_ceil(MR) * MR;
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
         let panels = nc.div_ceil(NR);
-        for pc in (0..k).step_by(kc_max) {
-            let kc = kc_max.min(k - pc);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
             with_buf(&PACK_B, panels * NR * kc, |bp| {
-                let bp = Ptr(bp);
-                // Split C's rows when every thread gets a full MC block (B packed once, shared),
-                // else its columns (each piece packs its own B panels just before using them,
-                // while they are hot in cache).
-                let split_rows = threads > 1 && m >= threads * mc_max && panels >= threads;
-                let (row_parts, col_parts) = if split_rows { (threads, 1) } else { (1, threads) };
-                let slice = Slice { b, sb, bp: bp.0, jc, nc, pc, kc, mc: mc_max };
-                if split_rows {
-                    let per = panels.div_ceil(threads);
-                    par::for_each_index(panels.div_ceil(per), true, &|t| {
-                        // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
-                        let sl = slice;
-                        // SAFETY: piece t packs only its own panels.
-                        unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
-                    });
-                }
-                let rows = m.div_ceil(row_parts).div_ceil(MR) * MR;
-                let cols = panels.div_ceil(col_parts);
-                let (nr_parts, nc_parts) = (m.div_ceil(rows), panels.div_ceil(cols));
-                par::for_each_index(nr_parts * nc_parts, threads > 1, &|t| {
+                let slice = Slice { b, sb, bp, jc, nc, pc, kc };
+                let per = panels.div_ceil(threads);
+                par::for_each_index(panels.div_ceil(per), true, &|t| {
+                    // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
+                    let sl = slice;
+                    // SAFETY: piece t packs only its own panels.
+                    unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
+                });
+                par::for_each_index(m.div_ceil(rows), true, &|t| {
                     let (a, c, sl) = (a, c, slice);
-                    let (r, q) = (t / nc_parts, t % nc_parts);
-                    let (i0, i1) = (r * rows, ((r + 1) * rows).min(m));
-                    let (q0, q1) = (q * cols, ((q + 1) * cols).min(panels));
-                    // SAFETY: with split rows the packed slice is complete (the packing pass
-                    // returned); otherwise this piece packs its own panels q0..q1. It writes
-                    // only C rows i0..i1, columns of panels q0..q1, disjoint from every other.
-                    unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (q0, q1), !split_rows) };
+                    let (i0, i1) = (t * rows, ((t + 1) * rows).min(m));
+                    // SAFETY: the packed slice is complete (the packing pass returned); this
+                    // piece writes only C rows i0..i1.
+                    unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
                 });
             });
         }
@@ -202,7 +232,6 @@ struct Slice<S> {
     nc: usize,
     pc: usize,
     kc: usize,
-    mc: usize,
 }
 // SAFETY: shared with the workers of one `gemm` call only; they write disjoint panels of `bp`.
 unsafe impl<S> Send for Slice<S> {}
@@ -228,6 +257,59 @@ impl<S: Elem> Slice<S> {
     }
 }
 
+/// Prefetches of a block of B rows (`rows` rows of `lines` cache lines, `stride` bytes apart),
+/// issued `per_step` at a time.
+struct Prefetch {
+    base: *const i8,
+    stride: isize,
+    lines: usize,
+    total: usize,
+    next: usize,
+    per_step: usize,
+}
+
+impl Prefetch {
+    const NONE: Prefetch = Prefetch { base: std::ptr::null(), stride: 0, lines: 1, total: 0, next: 0, per_step: 0 };
+
+    /// Issues the next `per_step` prefetches (to L2).
+    #[inline(always)]
+    fn step(&mut self) {
+        let end = (self.next + self.per_step).min(self.total);
+        while self.next < end {
+            let (r, l) = (self.next / self.lines, self.next % self.lines);
+            let _p = self.base.wrapping_offset(r as isize * self.stride).wrapping_add(l * 64);
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a prefetch never faults, whatever the address.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(_p)
+            };
+            self.next += 1;
+        }
+    }
+}
+
+impl<S: Elem> Slice<S> {
+    /// The prefetches of the B rows behind micro-panels `q0..q1`, spread over `steps` steps;
+    /// none unless B's rows are contiguous (the other layouts pack from strided reads anyway).
+    fn rows_of(&self, q0: usize, q1: usize, steps: usize) -> Prefetch {
+        if self.sb[1] != 1 || steps == 0 {
+            return Prefetch::NONE;
+        }
+        let (j0, j1) = (q0 * NR, (q1 * NR).min(self.nc));
+        let lines = ((j1 - j0) * std::mem::size_of::<S>()).div_ceil(64);
+        let offset = self.pc as isize * self.sb[0] + (self.jc + j0) as isize;
+        let total = lines * self.kc;
+        Prefetch {
+            base: self.b.0.wrapping_offset(offset).cast::<i8>(),
+            stride: self.sb[0] * std::mem::size_of::<S>() as isize,
+            lines,
+            total,
+            next: 0,
+            per_step: total.div_ceil(steps),
+        }
+    }
+}
+
 /// One thread's share of a B slice: rows `i0..i1` of C against micro-panels `q0..q1`; with
 /// `pack`, the panels are packed here during the first row block, group by group.
 ///
@@ -237,8 +319,8 @@ impl<S: Elem> Slice<S> {
 #[allow(clippy::too_many_arguments)]
 unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl: &Slice<S>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
     let (kc, first) = (sl.kc, sl.pc == 0);
-    for ic in (i0..i1).step_by(sl.mc) {
-        let mc = sl.mc.min(i1 - ic);
+    for ic in (i0..i1).step_by(MC) {
+        let mc = MC.min(i1 - ic);
         let strips = mc.div_ceil(MR);
         with_buf(&PACK_A, strips * MR * kc, |ap| {
             for s in 0..strips {
@@ -253,12 +335,16 @@ unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl:
                     // SAFETY: these panels are this piece's (contract).
                     unsafe { sl.pack(g, g1) };
                 }
+                // While this group computes, the next group's B rows are fetched into cache, a
+                // few lines per micro-tile, so that packing it reads from cache.
+                let mut ahead = if pack && ic == i0 && g1 < q1 { sl.rows_of(g1, (g1 + PACK_GROUP).min(q1), (g1 - g) * strips) } else { Prefetch::NONE };
                 for q in g..g1 {
                     let j = sl.jc + q * NR;
                     let w = NR.min(sl.jc + sl.nc - j);
                     // SAFETY: micro-panel q lies inside the packed slice.
                     let bq = unsafe { sl.bp.add(q * NR * kc) };
                     for s in 0..strips {
+                        ahead.step();
                         let i = ic + s * MR;
                         let h = MR.min(i1 - i);
                         // SAFETY: strip s is packed; the C tile rows i..i+h, columns j..j+w is
@@ -322,6 +408,9 @@ unsafe fn pack_b<S: Elem>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst:
         let dst = std::slice::from_raw_parts_mut(dst, panels * kc * NR);
         if sb[1] == 1 {
             for p in 0..kc {
+                if p + PACK_AHEAD < kc {
+                    prefetch_row(b.offset((p + PACK_AHEAD) as isize * sb[0]), w * std::mem::size_of::<S>());
+                }
                 let row = std::slice::from_raw_parts(b.offset(p as isize * sb[0]), w);
                 for q in 0..full {
                     S::widen_slice(&row[q * NR..(q + 1) * NR], &mut dst[(q * kc + p) * NR..(q * kc + p + 1) * NR]);
@@ -347,6 +436,18 @@ unsafe fn pack_b<S: Elem>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst:
             }
         }
     }
+}
+
+/// Asks for the `bytes` bytes from `p` to be brought into cache.
+#[inline(always)]
+fn prefetch_row<T>(p: *const T, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for off in (0..bytes).step_by(64) {
+        // SAFETY: a prefetch never faults, whatever the address.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>().wrapping_add(off)) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
 }
 
 /// Packs `h` (<= MR) rows x `kc` columns of A (strides `sa`) into one k-major micro-panel of MR
