@@ -208,11 +208,15 @@ fn run_half<T: Num + gemm::Elem>(a: &ArrayData, b: &ArrayData, shape: &[usize], 
     let inner = if !across && m * n * k >= PAR_MIN_FLOPS { threads } else { 1 };
     par::for_each_chunk_mut(elems_mut::<T>(&mut buf), m * n, across, &|start, c| {
         let [oa, ob] = offs[start / (m * n)];
-        let mut c32 = vec![0f32; m * n];
+        // The f32 product goes to a scratch buffer from the buffer cache (already faulted in
+        // after the first call; every element is written by the GEMM before it is read).
+        let mut scratch = alloc_for_overwrite::<f32>(m * n);
+        let c32 = elems_mut::<f32>(&mut scratch);
         // SAFETY: `available()` holds; the layouts stay inside their buffers (checked above)
         // and c32 is an m x n row-major matrix owned here.
         unsafe { gemm::gemm::<T>(m, k, n, sa_all.as_ptr().add(oa), sa, sb_all.as_ptr().add(ob), sb, c32.as_mut_ptr(), n, inner) };
-        T::narrow_slice(&c32, c);
+        let c32 = &*c32;
+        par::for_each_chunk_mut(c, par::chunk_len(m * n, 1 << 16), inner > 1, &|i, d| T::narrow_slice(&c32[i..i + d.len()], d));
     });
     Ok(finish::<T>(buf, shape))
 }
