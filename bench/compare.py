@@ -3,7 +3,11 @@
 one run and prints a table of median times, ratios (theirs / ours; > 1 means we are faster) and the issue #5
 target of each row.
 
-    python3 bench/compare.py [--threads 1 2] [--only NAME ...] [--no-build] [--md FILE] [--json FILE]
+    python3 bench/compare.py [--threads 1 2] [--only NAME ...] [--rounds 2] [--no-build] [--md FILE] [--json FILE]
+
+Each workload runs in its own processes: ours, then NumPy, `--rounds` times, keeping the smaller
+median of each, so both see about the same host speed; MLX runs once (its matmuls take minutes).
+1-thread runs are pinned to one CPU (`--pin`, default 0): this VM's two vCPUs differ in speed.
 
 `--md FILE` also writes the tables (with the issue #5 target of each row and whether it is met)
 as markdown, ready to paste into BENCHMARKS.md.
@@ -83,7 +87,7 @@ if lib == "numpy":
     emit("rms_norm_4096x4096", lambda: x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + 1e-5) * w, 15)
     emit("layer_norm_4096x4096", lambda: np_layer_norm(x, w, bias), 15)
     emit("transpose_copy_4096x4096", lambda: np.ascontiguousarray(x.T), 15)
-    if want("conv2d"):
+    if want("conv2d_nhwc_8x32x32x64_64_3x3"):
         xc, wc = data((8, 32, 32, 64)), data((64, 3, 3, 64))
         emit("conv2d_nhwc_8x32x32x64_64_3x3", lambda: np_conv2d_same(xc, wc), 15)
 else:
@@ -120,8 +124,10 @@ else:
 '''
 
 
-def run_jsonl(cmd, env):
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+def run_jsonl(cmd, env, cpu=None):
+    """Runs `cmd` (pinned to CPU `cpu` when given) and returns its JSON rows by name."""
+    pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, preexec_fn=pin)
     rows = {}
     for line in out.stdout.splitlines():
         line = line.strip()
@@ -204,10 +210,25 @@ def table(th, ours, npy, mlx):
     return "\n".join(lines)
 
 
+# Workloads in `bench_ops` order; each is measured on its own, ours and NumPy back to back.
+NAMES = list(MATMUL) + ["add_16M", "exp_16M", "sum_16M", "sum_axis0_4096x4096", "softmax_4096x4096",
+                        "logsumexp_4096x4096", "rms_norm_4096x4096", "layer_norm_4096x4096",
+                        "conv2d_nhwc_8x32x32x64_64_3x3", "transpose_copy_4096x4096", "graph_1000_adds"]
+
+
+def keep_fastest(store, rows):
+    for n, r in rows.items():
+        if "median_s" in r and r["median_s"] < store.get(n, {}).get("median_s", float("inf")):
+            store[n] = r
+        store.setdefault(n, r)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--rounds", type=int, default=2, help="runs of ours and NumPy per workload (smallest median kept)")
+    ap.add_argument("--pin", type=int, default=0, help="CPU that every 1-thread run is pinned to (-1: none)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--json", help="also write all results to this file")
     ap.add_argument("--md", help="also write the markdown tables to this file")
@@ -215,19 +236,32 @@ def main():
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-p", "mlx", "--example", "bench_ops"], cwd=ROOT, check=True)
     base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    results, tables = {}, []
+    names = [n for n in NAMES if not args.only or any(o in n for o in args.only)]
+    results, tables, mlx = {}, [], None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for th in args.threads:
         env = dict(base, MLX_RS_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th), OMP_NUM_THREADS=str(th))
-        ours = run_jsonl([BIN] + args.only, env)
-        npy = run_jsonl([sys.executable, "-c", PY_WORKER, "numpy"] + args.only, env)
-        mlx = run_jsonl([sys.executable, "-c", PY_WORKER, "mlx"] + args.only, env)
+        # Ours and NumPy alternate on each workload, so that the host's speed (which drifts by
+        # 10-30% within minutes on this shared VM) is about the same for both.
+        # The two vCPUs of this VM do not run at the same speed (the second one was 10-50% slower
+        # in the same minute), so 1-thread runs all go to one CPU.
+        cpu = args.pin if th == 1 and args.pin >= 0 else None
+        ours, npy = {}, {}
+        for name in names:
+            for _ in range(args.rounds):
+                keep_fastest(ours, run_jsonl([BIN, name], env, cpu))
+                keep_fastest(npy, run_jsonl([sys.executable, "-c", PY_WORKER, "numpy", name], env, cpu))
+        if mlx is None:
+            # MLX's CPU build has no thread knob: measured once, shown in every table.
+            mlx = run_jsonl([sys.executable, "-c", PY_WORKER, "mlx"] + args.only, env, cpu)
         results[th] = {"ours": ours, "numpy": npy, "mlx": mlx}
         t = table(th, ours, npy, mlx)
         tables.append(t)
         print("\n" + t, flush=True)
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    note = (f"Medians; ratios > 1 mean mlx-rs is faster. 1-minute load average {load:.1f} at the start, "
+    pinned = f"1-thread runs pinned to CPU {args.pin}; " if args.pin >= 0 else ""
+    note = (f"Medians (the smaller of {args.rounds} runs of ours and of NumPy, run back to back per workload; {pinned}"
+            f"ratios > 1 mean mlx-rs is faster. 1-minute load average {load:.1f} at the start, "
             f"{load_end:.1f} at the end (above ~1.5 on this 2-core machine: measured under load).")
     print("\n" + note)
     if args.md:

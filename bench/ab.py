@@ -1,0 +1,54 @@
+"""Interleaved A/B: one or more `bench_ops` binaries against NumPy, round after round.
+
+    python3 bench/ab.py NAMES BINARIES [--threads 1 2] [--rounds 2]
+
+NAMES and BINARIES are comma-separated (workload names as in `bench_ops`; paths of built
+`bench_ops` binaries, e.g. copies kept from before a change). Each round runs every binary and
+then NumPy on the same workloads, one after the other, so that a change in the host's speed
+hits all of them alike; each cell is the smallest of the per-round medians. This is how the
+"A/B same run" figures in BENCHMARKS.md and commit messages were measured: on this shared VM,
+separate runs minutes apart differ by more than the changes being measured.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names")
+    ap.add_argument("binaries")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1])
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--pin", type=int, default=0, help="CPU for 1-thread runs (-1: none), as in compare.py")
+    args = ap.parse_args()
+    names, bins = args.names.split(","), args.binaries.split(",")
+    for th in args.threads:
+        env = dict(os.environ, MLX_RS_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th), OMP_NUM_THREADS=str(th))
+        best = {}
+        for _ in range(args.rounds):
+            for b in bins + ["numpy"]:
+                cmd = [sys.executable, "-c", compare.PY_WORKER, "numpy"] + names if b == "numpy" else [b] + names
+                cpu = args.pin if th == 1 and args.pin >= 0 else None
+                for n, row in compare.run_jsonl(cmd, env, cpu).items():
+                    if "median_s" in row:
+                        best[(b, n)] = min(best.get((b, n), float("inf")), row["median_s"])
+        print(f"threads={th} load={os.getloadavg()[0]:.1f}")
+        for n in names:
+            npy = best.get(("numpy", n))
+            cells = [f"{n:28s}"]
+            for b in bins:
+                t = best.get((b, n))
+                if t is not None:
+                    ratio = f" ({npy / t:.2f}x NumPy)" if npy else ""
+                    cells.append(f"{os.path.basename(b)} {t * 1e3:9.3f} ms{ratio}")
+            if npy:
+                cells.append(f"numpy {npy * 1e3:9.3f} ms")
+            print("  ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
