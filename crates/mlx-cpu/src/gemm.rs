@@ -257,8 +257,8 @@ impl<S: Elem> Slice<S> {
     }
 }
 
-/// Prefetches of a block of B rows (`rows` rows of `lines` cache lines, `stride` bytes apart),
-/// issued `per_step` at a time.
+/// Prefetches of a block of B rows (`total / lines` rows of `lines` cache lines each, starting
+/// `stride` bytes apart), issued `per_step` at a time.
 struct Prefetch {
     base: *const i8,
     stride: isize,
