@@ -170,22 +170,26 @@ pub unsafe fn gemm<S: Elem>(m: usize, k: usize, n: usize, a: *const S, sa: [isiz
     let pieces = threads.min(n.div_ceil(NR));
     let cols = n.div_ceil(NR).div_ceil(pieces) * NR;
     par::for_each_index(n.div_ceil(cols), pieces > 1, &|t| {
-        let (a, b, c) = (a, b, c);
+        let (a, c) = (a, c);
         let (j0, j1) = (t * cols, ((t + 1) * cols).min(n));
-        for jc in (j0..j1).step_by(NC) {
-            let nc = NC.min(j1 - jc);
-            let panels = nc.div_ceil(NR);
-            for pc in (0..k).step_by(KC) {
-                let kc = KC.min(k - pc);
-                with_buf(&PACK_B, panels * NR * kc, |bp| {
-                    let slice = Slice { b, sb, bp, jc, nc, pc, kc };
-                    // SAFETY: the buffer is this thread's; this piece alone writes C's columns
-                    // j0..j1 (contract of `gemm` for the rest).
-                    unsafe { block::<S>(a, sa, c, ldc, &slice, (0, m), (0, panels), true) };
-                });
-            }
-        }
+        for_each_slice(b, sb, (j0, j1), k, |slice| {
+            // SAFETY: the slice's buffer is this thread's; this piece alone writes C's columns
+            // j0..j1 (contract of `gemm` for the rest).
+            unsafe { block::<S>(a, sa, c, ldc, &slice, (0, m), (0, slice.panels()), true) };
+        });
     });
+}
+
+/// Calls `f` for each KC x NC slice of B's columns `j0..j1`, NC blocks outer and KC slices
+/// inner (in order), with this thread's pack buffer sized for the slice.
+fn for_each_slice<S: Elem>(b: Ptr<S>, sb: [isize; 2], (j0, j1): (usize, usize), k: usize, mut f: impl FnMut(Slice<S>)) {
+    for jc in (j0..j1).step_by(NC) {
+        let nc = NC.min(j1 - jc);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            with_buf(&PACK_B, nc.div_ceil(NR) * NR * kc, |bp| f(Slice { b, sb, bp, jc, nc, pc, kc }));
+        }
+    }
 }
 
 /// [`gemm`] with C's rows split between `threads` threads (each gets at least one MC block):
@@ -196,30 +200,23 @@ pub unsafe fn gemm<S: Elem>(m: usize, k: usize, n: usize, a: *const S, sa: [isiz
 #[allow(clippy::too_many_arguments)]
 unsafe fn split_rows<S: Elem>(m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<f32>, ldc: usize, threads: usize) {
     let rows = m.div_ceil(threads).div_ceil(MR) * MR;
-    for jc in (0..n).step_by(NC) {
-        let nc = NC.min(n - jc);
-        let panels = nc.div_ceil(NR);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
-            with_buf(&PACK_B, panels * NR * kc, |bp| {
-                let slice = Slice { b, sb, bp, jc, nc, pc, kc };
-                let per = panels.div_ceil(threads);
-                par::for_each_index(panels.div_ceil(per), true, &|t| {
-                    // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
-                    let sl = slice;
-                    // SAFETY: piece t packs only its own panels.
-                    unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
-                });
-                par::for_each_index(m.div_ceil(rows), true, &|t| {
-                    let (a, c, sl) = (a, c, slice);
-                    let (i0, i1) = (t * rows, ((t + 1) * rows).min(m));
-                    // SAFETY: the packed slice is complete (the packing pass returned); this
-                    // piece writes only C rows i0..i1.
-                    unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
-                });
-            });
-        }
-    }
+    for_each_slice(b, sb, (0, n), k, |slice| {
+        let panels = slice.panels();
+        let per = panels.div_ceil(threads);
+        par::for_each_index(panels.div_ceil(per), true, &|t| {
+            // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
+            let sl = slice;
+            // SAFETY: piece t packs only its own panels.
+            unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
+        });
+        par::for_each_index(m.div_ceil(rows), true, &|t| {
+            let (a, c, sl) = (a, c, slice);
+            let (i0, i1) = (t * rows, ((t + 1) * rows).min(m));
+            // SAFETY: the packed slice is complete (the packing pass returned); this piece
+            // writes only C rows i0..i1.
+            unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
+        });
+    });
 }
 
 /// One KC x NC slice of B and its packed buffer.
@@ -239,6 +236,11 @@ unsafe impl<S> Send for Slice<S> {}
 unsafe impl<S> Sync for Slice<S> {}
 
 impl<S: Elem> Slice<S> {
+    /// Micro-panels in the slice.
+    fn panels(&self) -> usize {
+        self.nc.div_ceil(NR)
+    }
+
     /// Packs micro-panels `q0..q1` of the slice, PACK_GROUP panels at a time.
     ///
     /// # Safety
