@@ -28,20 +28,17 @@ def main():
     names, bins = args.names.split(","), args.binaries.split(",")
     for th in args.threads:
         env = dict(os.environ, MLX_RS_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th), OMP_NUM_THREADS=str(th))
-        best = {}
+        best = {b: {} for b in bins + ["numpy"]}
         for _ in range(args.rounds):
-            for b in bins + ["numpy"]:
+            for b in best:
                 cmd = [sys.executable, "-c", compare.PY_WORKER, "numpy"] + names if b == "numpy" else [b] + names
-                cpu = args.pin if th == 1 and args.pin >= 0 else None
-                for n, row in compare.run_jsonl(cmd, env, cpu).items():
-                    if "median_s" in row:
-                        best[(b, n)] = min(best.get((b, n), float("inf")), row["median_s"])
+                compare.keep_fastest(best[b], compare.run_jsonl(cmd, env, compare.pinned_cpu(th, args.pin)))
         print(f"threads={th} load={os.getloadavg()[0]:.1f}")
         for n in names:
-            npy = best.get(("numpy", n))
+            npy = best["numpy"].get(n, {}).get("median_s")
             cells = [f"{n:28s}"]
             for b in bins:
-                t = best.get((b, n))
+                t = best[b].get(n, {}).get("median_s")
                 if t is not None:
                     ratio = f" ({npy / t:.2f}x NumPy)" if npy else ""
                     cells.append(f"{os.path.basename(b)} {t * 1e3:9.3f} ms{ratio}")

@@ -216,6 +216,11 @@ NAMES = list(MATMUL) + ["add_16M", "exp_16M", "sum_16M", "sum_axis0_4096x4096", 
                         "conv2d_nhwc_8x32x32x64_64_3x3", "transpose_copy_4096x4096", "graph_1000_adds"]
 
 
+def pinned_cpu(threads, pin):
+    """The CPU a run is pinned to: `pin` for 1-thread runs (unless negative), else none."""
+    return pin if threads == 1 and pin >= 0 else None
+
+
 def keep_fastest(store, rows):
     for n, r in rows.items():
         if "median_s" in r and r["median_s"] < store.get(n, {}).get("median_s", float("inf")):
@@ -245,7 +250,7 @@ def main():
         # 10-30% within minutes on this shared VM) is about the same for both.
         # The two vCPUs of this VM do not run at the same speed (the second one was 10-50% slower
         # in the same minute), so 1-thread runs all go to one CPU.
-        cpu = args.pin if th == 1 and args.pin >= 0 else None
+        cpu = pinned_cpu(th, args.pin)
         ours, npy = {}, {}
         for name in names:
             for _ in range(args.rounds):

@@ -279,12 +279,7 @@ impl Prefetch {
         let end = (self.next + self.per_step).min(self.total);
         while self.next < end {
             let (r, l) = (self.next / self.lines, self.next % self.lines);
-            let _p = self.base.wrapping_offset(r as isize * self.stride).wrapping_add(l * 64);
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch never faults, whatever the address.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(_p)
-            };
+            prefetch_line(self.base.wrapping_offset(r as isize * self.stride).wrapping_add(l * 64), false);
             self.next += 1;
         }
     }
@@ -440,16 +435,29 @@ unsafe fn pack_b<S: Elem>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst:
     }
 }
 
-/// Asks for the `bytes` bytes from `p` to be brought into cache.
+/// Asks for the `bytes` bytes from `p` to be brought into L1.
 #[inline(always)]
 fn prefetch_row<T>(p: *const T, bytes: usize) {
-    #[cfg(target_arch = "x86_64")]
     for off in (0..bytes).step_by(64) {
-        // SAFETY: a prefetch never faults, whatever the address.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>().wrapping_add(off)) };
+        prefetch_line(p.cast::<i8>().wrapping_add(off), true);
+    }
+}
+
+/// Asks for the cache line at `p` to be brought into L1 (`into_l1`) or L2; a no-op off x86-64.
+#[inline(always)]
+fn prefetch_line(p: *const i8, into_l1: bool) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
+        if into_l1 {
+            _mm_prefetch::<_MM_HINT_T0>(p)
+        } else {
+            _mm_prefetch::<_MM_HINT_T1>(p)
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (p, bytes);
+    let _ = (p, into_l1);
 }
 
 /// Packs `h` (<= MR) rows x `kc` columns of A (strides `sa`) into one k-major micro-panel of MR
