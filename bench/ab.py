@@ -41,9 +41,9 @@ def main():
                 t = best[b].get(n, {}).get("median_s")
                 if t is not None:
                     ratio = f" ({npy / t:.2f}x NumPy)" if npy else ""
-                    cells.append(f"{os.path.basename(b)} {t * 1e3:9.3f} ms{ratio}")
+                    cells.append(f"{os.path.basename(b)} {compare.fmt(t):>12s}{ratio}")
             if npy:
-                cells.append(f"numpy {npy * 1e3:9.3f} ms")
+                cells.append(f"numpy {compare.fmt(npy):>12s}")
             print("  ".join(cells))
 
 

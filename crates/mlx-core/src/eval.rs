@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
-use mlx_ops::{ArrayData, Backend, Error, Primitive, Result, Spec};
+use mlx_ops::{ArrayData, Backend, Error, PerOutput, Primitive, Result, Spec};
 
 use crate::device::backend_for;
 use crate::tensor::{Node, Tensor};
@@ -47,7 +47,7 @@ pub fn eval(outputs: &[&Tensor]) -> Result<()> {
                 }
                 in_data
             };
-            let out = run(backend.as_ref(), primitive, &in_data, &node.specs)?;
+            let out = run_node(backend.as_ref(), primitive, &in_data, &node.specs)?;
             drop(in_data);
             let _ = node.data.set(out);
         }
@@ -65,40 +65,44 @@ fn run_donating(backend: &dyn Backend, primitive: &Primitive, node: &Node) -> Re
         return Ok(()); // another thread evaluated it while we waited for the lock
     }
     // Each input's data: taken out of its node when this list holds the node's only handle
-    // (`donated`), else a shared clone.
-    let mut data = Vec::with_capacity(inputs.len());
-    let mut donated = Vec::with_capacity(inputs.len());
-    for t in inputs.iter_mut() {
+    // (`donated`), else a shared clone. Arrays, not vectors: elementwise ops take one or two
+    // inputs, and this runs once per node.
+    if inputs.len() > 2 {
+        return Err(Error::runtime(primitive.name(), "wrong number of inputs"));
+    }
+    let mut data: [Option<ArrayData>; 2] = [None, None];
+    let mut donated = [false; 2];
+    for (i, t) in inputs.iter_mut().enumerate() {
         let taken = Arc::get_mut(&mut t.node).and_then(|n| match n.data.take() {
-            Some(mut v) if v.len() == 1 => v.pop(),
+            Some(PerOutput::One(d)) => Some(d),
             other => {
                 n.data = other.map(OnceLock::from).unwrap_or_default();
                 None
             }
         });
-        donated.push(taken.is_some());
-        match taken {
-            Some(d) => data.push(d),
-            None => data.push(t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?[t.output].clone()),
-        }
+        donated[i] = taken.is_some();
+        data[i] = Some(match taken {
+            Some(d) => d,
+            None => t.node.data.get().ok_or_else(|| Error::runtime("eval", "input evaluated out of order"))?[t.output].clone(),
+        });
     }
     let out = &node.specs[0];
-    let result = match (primitive, &mut data[..]) {
-        (Primitive::Unary(op), [x]) => backend.unary_donated(*op, x, out),
-        (Primitive::Binary(op), [a, b]) => backend.binary_donated(*op, a, b, out),
+    let result = match (primitive, &mut data) {
+        (Primitive::Unary(op), [Some(x), None]) => backend.unary_donated(*op, x, out),
+        (Primitive::Binary(op), [Some(a), Some(b)]) => backend.binary_donated(*op, a, b, out),
         _ => Err(Error::runtime(primitive.name(), "wrong number of inputs")),
     }
     .and_then(|one| matches_inference(backend, primitive, one, out));
     match result {
         Ok(one) => {
-            let _ = node.data.set(vec![one]);
+            let _ = node.data.set(PerOutput::One(one));
             Ok(())
         }
         Err(e) => {
             // The backend left the inputs untouched: give their data back.
             for ((t, d), was) in inputs.iter_mut().zip(data).zip(donated) {
-                if let (true, Some(n)) = (was, Arc::get_mut(&mut t.node)) {
-                    n.data = OnceLock::from(vec![d]);
+                if let (true, Some(n), Some(d)) = (was, Arc::get_mut(&mut t.node), d) {
+                    n.data = OnceLock::from(PerOutput::One(d));
                 }
             }
             Err(e)
@@ -124,21 +128,19 @@ fn topological_order(outputs: &[&Tensor]) -> Vec<Arc<Node>> {
         if !visited.insert(Arc::as_ptr(&node)) {
             continue;
         }
-        let pending: Vec<Arc<Node>> = {
-            let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
-            if node.data.get().is_some() {
-                // Evaluated by another thread meanwhile: its inputs may have given their data
-                // to it (donation), so they must not be scheduled again.
-                continue;
-            }
+        let inputs = node.inputs.lock().unwrap_or_else(|e| e.into_inner());
+        if node.data.get().is_some() {
+            // Evaluated by another thread meanwhile: its inputs may have given their data to it
+            // (donation), so they must not be scheduled again.
+            continue;
+        }
+        stack.push((node.clone(), true));
+        stack.extend(
             inputs
                 .iter()
                 .filter(|t| t.node.data.get().is_none() && !visited.contains(&Arc::as_ptr(&t.node)))
-                .map(|t| t.node.clone())
-                .collect()
-        };
-        stack.push((node, true));
-        stack.extend(pending.into_iter().map(|n| (n, false)));
+                .map(|t| (t.node.clone(), false)),
+        );
     }
     order
 }
@@ -171,9 +173,14 @@ impl Hasher for PtrHasher {
 /// # Errors
 /// The backend's error, or `[op]` when its output disagrees with `specs`.
 pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[Spec]) -> Result<Vec<ArrayData>> {
+    run_node(backend, primitive, x, specs).map(PerOutput::into_vec)
+}
+
+/// [`run`] for the scheduler: a single output is returned inline.
+fn run_node(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs: &[Spec]) -> Result<PerOutput<ArrayData>> {
     if let Primitive::Custom { num_outputs, .. } = primitive {
         // The function's outputs are the last inputs: pass them through.
-        return Ok(x[x.len().saturating_sub(*num_outputs)..].to_vec());
+        return Ok(x[x.len().saturating_sub(*num_outputs)..].to_vec().into());
     }
     if let Primitive::Linalg(op) = primitive {
         // Several outputs: each checked against its inferred spec.
@@ -183,7 +190,7 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
         {
             return Err(Error::runtime(primitive.name(), format!("{} produced outputs that differ from inference", backend.name())));
         }
-        return Ok(outs);
+        return Ok(outs.into());
     }
     let out = &specs[0];
     let one = match primitive {
@@ -245,7 +252,7 @@ pub fn run(backend: &dyn Backend, primitive: &Primitive, x: &[ArrayData], specs:
         }
         Primitive::Fused(op) => backend.fused(*op, x, out)?,
     };
-    Ok(vec![matches_inference(backend, primitive, one, out)?])
+    Ok(PerOutput::One(matches_inference(backend, primitive, one, out)?))
 }
 
 /// Inference is the contract: a kernel disagreeing with it is a bug, reported, not hidden.

@@ -8,17 +8,17 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use mlx_ops::{shape::size_of, ArrayData, Dtype, Error, HostBuffer, HostValue, Layout, Primitive, Result, Spec};
+use mlx_ops::{shape::size_of, ArrayData, Dtype, Error, HostBuffer, HostValue, Layout, PerOutput, Primitive, Result, Spec};
 
 use crate::device::{default_device, Device};
 
 pub(crate) struct Node {
     /// `None` for leaves created from host data (their data is set at creation).
     pub(crate) primitive: Option<Primitive>,
-    pub(crate) specs: Vec<Spec>,
+    pub(crate) specs: PerOutput<Spec>,
     pub(crate) device: Device,
     pub(crate) inputs: Mutex<Vec<Tensor>>,
-    pub(crate) data: OnceLock<Vec<ArrayData>>,
+    pub(crate) data: OnceLock<PerOutput<ArrayData>>,
     /// Created while a transform traced: evaluation keeps the inputs so the transform can walk
     /// the graph even if the traced function called `eval`/`item`. Cleared by
     /// [`crate::graph::release`] when the outermost transform is done.
@@ -26,6 +26,28 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// An unevaluated node computing `primitive` of `inputs`, validated by its inference rule.
+    fn computing(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Arc<Node>> {
+        // Borrowed specs, on the stack for the usual arities: building a node is hot for small
+        // arrays, and a list (or cloned shapes) would cost allocations per node.
+        let out = match &inputs[..] {
+            [] => primitive.infer(&[]),
+            [a] => primitive.infer(&[a.spec()]),
+            [a, b] => primitive.infer(&[a.spec(), b.spec()]),
+            [a, b, c] => primitive.infer(&[a.spec(), b.spec(), c.spec()]),
+            many => primitive.infer(&many.iter().map(Tensor::spec).collect::<Vec<_>>()),
+        }?;
+        let device = inputs.first().map(|t| t.device()).unwrap_or_else(default_device);
+        Ok(Arc::new(Node {
+            primitive: Some(primitive),
+            specs: out,
+            device,
+            inputs: Mutex::new(inputs),
+            data: OnceLock::new(),
+            keep_inputs: AtomicBool::new(crate::graph::is_tracing()),
+        }))
+    }
+
     pub(crate) fn take_inputs(&self) -> Vec<Tensor> {
         std::mem::take(&mut *self.inputs.lock().unwrap_or_else(|e| e.into_inner()))
     }
@@ -58,38 +80,30 @@ pub struct Tensor {
 impl Tensor {
     /// A node computing `primitive` of `inputs`, after validating them with its inference rule.
     pub(crate) fn from_primitive(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Tensor> {
-        let mut outs = Tensor::from_primitive_multi(primitive, inputs)?;
-        if outs.len() != 1 {
+        let node = Node::computing(primitive, inputs)?;
+        if node.specs.len() != 1 {
             return Err(Error::runtime("graph", "a multi-output primitive was built as a single output"));
         }
-        Ok(outs.swap_remove(0))
+        Ok(Tensor { node, output: 0 })
     }
 
     /// A node computing `primitive` of `inputs`; one handle per output.
     pub(crate) fn from_primitive_multi(primitive: Primitive, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
-        let specs: Vec<Spec> = inputs.iter().map(|t| t.spec().clone()).collect();
-        let out = primitive.infer(&specs)?;
-        let n = out.len();
-        let device = inputs.first().map(|t| t.device()).unwrap_or_else(default_device);
-        let node = Node {
-            primitive: Some(primitive),
-            specs: out,
-            device,
-            inputs: Mutex::new(inputs),
-            data: OnceLock::new(),
-            keep_inputs: AtomicBool::new(crate::graph::is_tracing()),
-        };
-        let node = Arc::new(node);
-        Ok((0..n).map(|output| Tensor { node: node.clone(), output }).collect())
+        let node = Node::computing(primitive, inputs)?;
+        Ok((0..node.specs.len()).map(|output| Tensor { node: node.clone(), output }).collect())
     }
 
     /// A leaf holding realized data.
     pub(crate) fn from_data(data: ArrayData, device: Device) -> Tensor {
         let spec = Spec::new(data.shape().to_vec(), data.dtype);
-        let cell = OnceLock::new();
-        let _ = cell.set(vec![data]);
-        let node =
-            Node { primitive: None, specs: vec![spec], device, inputs: Mutex::new(vec![]), data: cell, keep_inputs: AtomicBool::new(false) };
+        let node = Node {
+            primitive: None,
+            specs: PerOutput::One(spec),
+            device,
+            inputs: Mutex::new(vec![]),
+            data: OnceLock::from(PerOutput::One(data)),
+            keep_inputs: AtomicBool::new(false),
+        };
         Tensor { node: Arc::new(node), output: 0 }
     }
 

@@ -138,7 +138,7 @@ fn every_primitive_runs_on_mlx_and_agrees_with_cpu() {
         };
         let inputs = inputs_for(&p);
         let specs: Vec<Spec> = inputs.iter().map(|x| Spec::new(x.shape().to_vec(), x.dtype)).collect();
-        let out = p.infer(&specs).unwrap();
+        let out = p.infer(&specs.iter().collect::<Vec<_>>()).unwrap();
         let want = mx::run_primitive(&mlx_cpu::CpuBackend, &p, &inputs, &out).unwrap();
         let got = mx::run_primitive(&ffi, &p, &inputs, &out).unwrap_or_else(|e| panic!("{}: {e}", p.name()));
         assert_eq!(want.len(), got.len(), "{}", p.name());

@@ -150,7 +150,7 @@ pub(crate) fn infer_conv(p: &ConvParams, x: &Spec, w: &Spec) -> Result<Spec> {
 
 /// `GatherMm`: `a (A.., M, K)`, `b (B.., K, N)`, `lhs` and `rhs` uint32 indices of one shape
 /// `I` (flat indices into the batch axes of a and b) give `(I.., M, N)`.
-pub(crate) fn infer_gather_mm(inputs: &[Spec]) -> Result<Spec> {
+pub(crate) fn infer_gather_mm(inputs: &[&Spec]) -> Result<Spec> {
     let op = "gather_mm";
     let (a, b, li, ri) = (&inputs[0], &inputs[1], &inputs[2], &inputs[3]);
     if a.shape.len() < 2 || b.shape.len() < 2 {

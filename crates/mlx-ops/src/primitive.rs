@@ -15,7 +15,7 @@ use crate::fft::FftParams;
 use crate::shape::{fmt_shape, size_of};
 use crate::indexing::{ScanOp, ScatterMode};
 use crate::linalg::LinalgOp;
-use crate::{Dtype, Error, Result, Scalar};
+use crate::{Dtype, Error, PerOutput, Result, Scalar};
 
 /// Opaque data a higher layer attaches to a [`Primitive::Custom`] node (mlx-autograd stores a
 /// custom function's forward and its user-defined vjp/jvp/vmap rules here). Compared by identity.
@@ -545,8 +545,9 @@ impl Primitive {
         )
     }
 
-    /// Validates the inputs and returns the outputs' shapes and dtypes.
-    pub fn infer(&self, inputs: &[Spec]) -> Result<Vec<Spec>> {
+    /// Validates the inputs and returns the outputs' shapes and dtypes. Takes references so a
+    /// graph node can be checked without cloning its inputs' shapes.
+    pub fn infer(&self, inputs: &[&Spec]) -> Result<PerOutput<Spec>> {
         let op = self.name();
         match self.arity() {
             Some(n) if inputs.len() != n => {
@@ -707,12 +708,12 @@ impl Primitive {
                 }
                 Spec::new(shape, first.dtype)
             }
-            Primitive::Copy | Primitive::StopGradient => inputs[0].clone(),
+            Primitive::Copy | Primitive::StopGradient => Spec::clone(inputs[0]),
             Primitive::Custom { num_outputs, .. } => {
                 if *num_outputs == 0 || *num_outputs > inputs.len() {
                     return Err(Error::invalid(op, "Expected the function's outputs among the inputs."));
                 }
-                return Ok(inputs[inputs.len() - num_outputs..].to_vec());
+                return Ok(PerOutput::Many(inputs[inputs.len() - num_outputs..].iter().map(|&s| s.clone()).collect()));
             }
             Primitive::RandomBits { shape, width } => {
                 let k = &inputs[0];
@@ -750,9 +751,9 @@ impl Primitive {
             Primitive::Fft(p) => crate::fft::infer_fft(p, &inputs[0])?,
             Primitive::Fused(f) => f.infer(inputs)?,
             // Several outputs: returned whole.
-            Primitive::Linalg(l) => return l.infer(&inputs[0]),
+            Primitive::Linalg(l) => return l.infer(inputs[0]).map(PerOutput::from),
         };
-        Ok(vec![out])
+        Ok(PerOutput::One(out))
     }
 
     /// One instance of every primitive (and of every sub-op), for tests that must cover them all.
@@ -855,14 +856,14 @@ mod tests {
     #[test]
     fn infer_rules() {
         let f = Dtype::Float32;
-        let r = Primitive::Reduce { op: ReduceOp::Sum, axes: vec![1] }.infer(&[spec(&[2, 3], Dtype::Int8)]).unwrap();
+        let r = Primitive::Reduce { op: ReduceOp::Sum, axes: vec![1] }.infer(&[&spec(&[2, 3], Dtype::Int8)]).unwrap();
         assert_eq!(r[0], spec(&[2, 1], Dtype::Int32));
-        assert!(Primitive::Matmul.infer(&[spec(&[2, 3], f), spec(&[4, 2], f)]).is_err());
-        assert_eq!(Primitive::Matmul.infer(&[spec(&[5, 2, 3], f), spec(&[5, 3, 4], f)]).unwrap()[0].shape, vec![5, 2, 4]);
-        assert!(Primitive::Reshape { shape: vec![4] }.infer(&[spec(&[2, 3], f)]).is_err());
-        assert!(Primitive::Unary(UnaryOp::Negative).infer(&[spec(&[2], Dtype::Bool)]).is_err());
-        assert!(Primitive::Transpose { perm: vec![0, 0] }.infer(&[spec(&[2, 3], f)]).is_err());
-        assert!(Primitive::Slice { start: vec![4], step: vec![-1], shape: vec![2] }.infer(&[spec(&[5], f)]).is_ok());
-        assert!(Primitive::Slice { start: vec![4], step: vec![1], shape: vec![2] }.infer(&[spec(&[5], f)]).is_err());
+        assert!(Primitive::Matmul.infer(&[&spec(&[2, 3], f), &spec(&[4, 2], f)]).is_err());
+        assert_eq!(Primitive::Matmul.infer(&[&spec(&[5, 2, 3], f), &spec(&[5, 3, 4], f)]).unwrap()[0].shape, vec![5, 2, 4]);
+        assert!(Primitive::Reshape { shape: vec![4] }.infer(&[&spec(&[2, 3], f)]).is_err());
+        assert!(Primitive::Unary(UnaryOp::Negative).infer(&[&spec(&[2], Dtype::Bool)]).is_err());
+        assert!(Primitive::Transpose { perm: vec![0, 0] }.infer(&[&spec(&[2, 3], f)]).is_err());
+        assert!(Primitive::Slice { start: vec![4], step: vec![-1], shape: vec![2] }.infer(&[&spec(&[5], f)]).is_ok());
+        assert!(Primitive::Slice { start: vec![4], step: vec![1], shape: vec![2] }.infer(&[&spec(&[5], f)]).is_err());
     }
 }

@@ -12,28 +12,36 @@ pub(crate) fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
 }
 
 /// Promotes and broadcasts operands to one dtype and one shape.
-pub(crate) fn promote_broadcast(operands: Vec<crate::operand::Operand>, dtype: Option<Dtype>) -> Result<Vec<Tensor>> {
-    let dtype = dtype.unwrap_or_else(|| result_type(&operands));
+pub(crate) fn promote_broadcast(operands: &[crate::operand::Operand], dtype: Option<Dtype>) -> Result<Vec<Tensor>> {
+    let dtype = dtype.unwrap_or_else(|| result_type(operands));
     let tensors: Vec<Tensor> = operands.iter().map(|o| o.to_tensor(dtype)).collect::<Result<_>>()?;
     broadcast_all(tensors)
 }
 
-/// Broadcasts arrays to their common shape.
+/// Broadcasts arrays to their common shape. Arrays that already share one shape come back as
+/// they are, without allocating (the common case, and graph building is hot for small arrays).
 pub(crate) fn broadcast_all(tensors: Vec<Tensor>) -> Result<Vec<Tensor>> {
-    let mut shape: Vec<usize> = vec![];
-    for t in &tensors {
-        shape = broadcast_shapes(&shape, t.shape())?;
+    let Some((first, rest)) = tensors.split_first() else { return Ok(tensors) };
+    let mut common: Option<Vec<usize>> = None;
+    for t in rest {
+        let shape = common.as_deref().unwrap_or(first.shape());
+        if t.shape() != shape {
+            common = Some(broadcast_shapes(shape, t.shape())?);
+        }
     }
-    tensors.iter().map(|t| broadcast_to(t, &shape)).collect()
+    match common {
+        None => Ok(tensors),
+        Some(shape) => tensors.iter().map(|t| broadcast_to(t, &shape)).collect(),
+    }
 }
 
 fn binary(op: BinaryOp, a: impl ArrayLike, b: impl ArrayLike) -> Result<Tensor> {
-    let operands = vec![a.into_operand(), b.into_operand()];
+    let operands = [a.into_operand(), b.into_operand()];
     let mut dtype = result_type(&operands);
     if op == BinaryOp::Divide {
         dtype = dtype.to_inexact();
     }
-    let inputs = promote_broadcast(operands, Some(dtype))?;
+    let inputs = promote_broadcast(&operands, Some(dtype))?;
     Tensor::from_primitive(Primitive::Binary(op), inputs)
 }
 

@@ -231,14 +231,14 @@ impl ArrayLike for Operand {
 /// A binary primitive after promotion: `inexact` casts the common dtype to a float, bools
 /// become uint8 for shifts (as MLX).
 fn binary_ext(op: BinaryOp, a: impl ArrayLike, b: impl ArrayLike) -> Result<Tensor> {
-    let operands = vec![a.into_operand(), b.into_operand()];
+    let operands = [a.into_operand(), b.into_operand()];
     let mut dtype = result_type(&operands);
     match op {
         BinaryOp::LogAddExp | BinaryOp::ArcTan2 => dtype = dtype.to_inexact(),
         BinaryOp::LeftShift | BinaryOp::RightShift if dtype.is_bool() => dtype = Dtype::Uint8,
         _ => {}
     }
-    let inputs = promote_broadcast(operands, Some(dtype))?;
+    let inputs = promote_broadcast(&operands, Some(dtype))?;
     if op == BinaryOp::FloorDivide && dtype.is_complex() {
         // MLX: complex floor division is plain division (no floor of a complex number).
         return Tensor::from_primitive(Primitive::Binary(BinaryOp::Divide), inputs);
