@@ -1,5 +1,6 @@
-//! Our f32 GEMM for x86-64 with AVX2+FMA: `C = A @ B` with A, B read through arbitrary strides
-//! (f32, f16 or bf16 elements, widened to f32 while packing) and C a row-major f32 matrix.
+//! Our GEMM for x86-64 with AVX2+FMA: `C = A @ B` with A, B read through arbitrary strides and C
+//! a row-major matrix of the accumulator type ([`Acc`]): f32 (f32, f16 or bf16 elements, widened
+//! to f32 while packing; 6x16 micro-kernel) or f64 (6x8 micro-kernel).
 //!
 //! BLIS/OpenBLAS-Haswell structure: for each `NC`-column block of B and each `KC`-deep slice of
 //! the inner dimension, B's slice is packed into `NR`-column micro-panels (k-major); `MC`-row
@@ -27,15 +28,17 @@ use std::cell::Cell;
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
 
+use crate::num::Num;
 use crate::par;
 
 /// Micro-tile height (rows of A per micro-panel).
 pub const MR: usize = 6;
-/// Micro-tile width (columns of B per micro-panel).
-pub const NR: usize = 16;
-/// Depth of one packed slice (a B micro-panel of KC x NR f32 is 16 KiB: half of L1d).
+/// The widest micro-tile (f32's), for scratch tiles of any accumulator type.
+const MAX_NR: usize = 16;
+/// Depth of one packed slice (a B micro-panel of KC x NR is 16 KiB for both accumulator types:
+/// half of L1d).
 const KC: usize = 256;
-/// Rows of A packed per block (MC x KC f32 = 144 KiB, well inside the 1 MiB L2).
+/// Rows of A packed per block (MC x KC: 144 KiB of f32, 288 KiB of f64, inside the 1 MiB L2).
 const MC: usize = 144;
 /// Columns of B packed per block. With few rows the C block (m x NC f32, 512 KiB at m = 128)
 /// stays in L2 across all KC slices; 4096 measured 15-20% slower at 128x4096x4096 and the same
@@ -47,36 +50,77 @@ const PACK_GROUP: usize = 8;
 /// the hardware prefetchers do not follow.
 const PACK_AHEAD: usize = 8;
 
-/// An element type that packing widens to f32.
-pub trait Elem: Copy + Send + Sync + 'static {
-    /// True for f32 (packing copies without converting).
-    const IS_F32: bool = false;
-    fn widen(self) -> f32;
+/// An accumulator type: what packed panels and C hold, with its micro-kernel.
+pub trait Acc: Num + Send + Sync + 'static {
+    /// Micro-tile width (columns of B per micro-panel): two vectors.
+    const NR: usize;
+    /// `C[0..MR, 0..NR] (+)= A @ B` for k-major packed panels (see `x86`).
+    ///
+    /// # Safety
+    /// As for the `x86` kernels; the CPU has AVX2+FMA.
+    unsafe fn kernel(kc: usize, a: *const Self, b: *const Self, c: *mut Self, ldc: usize, add: bool);
+}
+
+/// `Acc` for `$t` with micro-tile width `$nr` and the `x86` kernel `$kernel`.
+macro_rules! acc {
+    ($t:ty, $nr:expr, $kernel:ident) => {
+        impl Acc for $t {
+            const NR: usize = $nr;
+            #[inline(always)]
+            unsafe fn kernel(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: forwarded from the caller's contract.
+                unsafe {
+                    x86::$kernel(kc, a, b, c, ldc, add)
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (kc, a, b, c, ldc, add);
+                    unreachable!("gemm::available() is false off x86-64");
+                }
+            }
+        }
+    };
+}
+acc!(f32, 16, kernel_6x16);
+acc!(f64, 8, kernel_6x8_f64);
+
+/// An element type that packing widens to the accumulator type `T`.
+pub trait Elem<T: Acc = f32>: Copy + Send + Sync + 'static {
+    /// True when `Self` is `T` (packing copies without converting).
+    const IS_ACC: bool = false;
+    fn widen(self) -> T;
     /// `dst[i] = round(src[i])` (same lengths), round to nearest even.
-    fn narrow_slice(src: &[f32], dst: &mut [Self]);
+    fn narrow_slice(src: &[T], dst: &mut [Self]);
     /// `dst[i] = src[i].widen()` (same lengths).
     #[inline(always)]
-    fn widen_slice(src: &[Self], dst: &mut [f32]) {
+    fn widen_slice(src: &[Self], dst: &mut [T]) {
         for (d, &s) in dst.iter_mut().zip(src) {
             *d = s.widen();
         }
     }
 }
 
-impl Elem for f32 {
-    const IS_F32: bool = true;
-    fn narrow_slice(src: &[f32], dst: &mut [f32]) {
-        dst.copy_from_slice(src);
-    }
-    #[inline(always)]
-    fn widen(self) -> f32 {
-        self
-    }
-    #[inline(always)]
-    fn widen_slice(src: &[f32], dst: &mut [f32]) {
-        dst.copy_from_slice(src);
-    }
+/// The accumulator types are elements of themselves.
+macro_rules! acc_elem {
+    ($($t:ty),*) => {$(
+        impl Elem<$t> for $t {
+            const IS_ACC: bool = true;
+            fn narrow_slice(src: &[$t], dst: &mut [$t]) {
+                dst.copy_from_slice(src);
+            }
+            #[inline(always)]
+            fn widen(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            fn widen_slice(src: &[$t], dst: &mut [$t]) {
+                dst.copy_from_slice(src);
+            }
+        }
+    )*};
 }
+acc_elem!(f32, f64);
 
 impl Elem for f16 {
     fn narrow_slice(src: &[f32], dst: &mut [f16]) {
@@ -119,21 +163,25 @@ unsafe impl<T> Send for Ptr<T> {}
 unsafe impl<T> Sync for Ptr<T> {}
 
 thread_local! {
-    static PACK_A: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
-    static PACK_B: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    // In f64 units (any accumulator type fits its alignment); shared by both types.
+    static PACK_A: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+    static PACK_B: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's buffer from `slot`, at least `len` f32 plus room to align the
-/// returned pointer to 64 bytes; the buffer goes back to the slot afterwards.
-fn with_buf<R>(slot: &'static std::thread::LocalKey<Cell<Vec<f32>>>, len: usize, f: impl FnOnce(*mut f32) -> R) -> R {
+/// Runs `f` with this thread's buffer from `slot`, room for at least `len` elements of `T`
+/// starting at a 64-byte boundary; the buffer goes back to the slot afterwards.
+fn with_buf<T: Acc, R>(slot: &'static std::thread::LocalKey<Cell<Vec<f64>>>, len: usize, f: impl FnOnce(*mut T) -> R) -> R {
+    let words = (len * std::mem::size_of::<T>()).div_ceil(8);
     let mut v = slot.with(|c| c.take());
-    if v.len() < len + 16 {
-        v = vec![0f32; len + 16];
+    if v.len() < words + 8 {
+        v = vec![0f64; words + 8];
     }
     let p = v.as_mut_ptr();
-    let skip = p.align_offset(64).min(15);
-    // SAFETY: skip <= 15 < 16 spare elements, so p + skip .. p + skip + len is inside v.
-    let r = f(unsafe { p.add(skip) });
+    let skip = p.align_offset(64).min(7);
+    // SAFETY: skip <= 7 < 8 spare words, so the `words` words from p + skip are inside v; they
+    // hold len elements of T, whose alignment (4 or 8) the 64-byte boundary satisfies, and any
+    // bit pattern is a valid f32/f64.
+    let r = f(unsafe { p.add(skip) }.cast::<T>());
     slot.with(|c| c.set(v));
     r
 }
@@ -147,47 +195,47 @@ fn with_buf<R>(slot: &'static std::thread::LocalKey<Cell<Vec<f32>>>, len: usize,
 /// `b + p*sb[0] + j*sb[1]` (p < k, j < n) must be readable, and `c + i*ldc + j` (i < m, j < n)
 /// writable with no other access during the call.
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm<S: Elem>(m: usize, k: usize, n: usize, a: *const S, sa: [isize; 2], b: *const S, sb: [isize; 2], c: *mut f32, ldc: usize, threads: usize) {
+pub unsafe fn gemm<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: *const S, sa: [isize; 2], b: *const S, sb: [isize; 2], c: *mut T, ldc: usize, threads: usize) {
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
         for i in 0..m {
             // SAFETY: row i of C is writable (caller contract).
-            unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), n) }.fill(0.0);
+            unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), n) }.fill(T::zero());
         }
         return;
     }
     let (a, b, c) = (Ptr(a as *mut S), Ptr(b as *mut S), Ptr(c));
     let threads = threads.max(1);
-    if threads > 1 && m >= threads * MC && n >= threads * NR {
+    if threads > 1 && m >= threads * MC && n >= threads * T::NR {
         // SAFETY: forwarded from this function's contract.
         unsafe { split_rows(m, k, n, a, sa, b, sb, c, ldc, threads) };
         return;
     }
     // Split C's columns: each piece runs the whole loop nest over its own columns, packing its
     // B panels just before using them (hot in cache), with no synchronization between pieces.
-    let pieces = threads.min(n.div_ceil(NR));
-    let cols = n.div_ceil(NR).div_ceil(pieces) * NR;
+    let pieces = threads.min(n.div_ceil(T::NR));
+    let cols = n.div_ceil(T::NR).div_ceil(pieces) * T::NR;
     par::for_each_index(n.div_ceil(cols), pieces > 1, &|t| {
         let (a, c) = (a, c);
         let (j0, j1) = (t * cols, ((t + 1) * cols).min(n));
         for_each_slice(b, sb, (j0, j1), k, |slice| {
             // SAFETY: the slice's buffer is this thread's; this piece alone writes C's columns
             // j0..j1 (contract of `gemm` for the rest).
-            unsafe { block::<S>(a, sa, c, ldc, &slice, (0, m), (0, slice.panels()), true) };
+            unsafe { block(a, sa, c, ldc, &slice, (0, m), (0, slice.panels()), true) };
         });
     });
 }
 
 /// Calls `f` for each KC x NC slice of B's columns `j0..j1`, NC blocks outer and KC slices
 /// inner (in order), with this thread's pack buffer sized for the slice.
-fn for_each_slice<S: Elem>(b: Ptr<S>, sb: [isize; 2], (j0, j1): (usize, usize), k: usize, mut f: impl FnMut(Slice<S>)) {
+fn for_each_slice<S: Elem<T>, T: Acc>(b: Ptr<S>, sb: [isize; 2], (j0, j1): (usize, usize), k: usize, mut f: impl FnMut(Slice<S, T>)) {
     for jc in (j0..j1).step_by(NC) {
         let nc = NC.min(j1 - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
-            with_buf(&PACK_B, nc.div_ceil(NR) * NR * kc, |bp| f(Slice { b, sb, bp, jc, nc, pc, kc }));
+            with_buf(&PACK_B, nc.div_ceil(T::NR) * T::NR * kc, |bp| f(Slice { b, sb, bp, jc, nc, pc, kc }));
         }
     }
 }
@@ -198,7 +246,7 @@ fn for_each_slice<S: Elem>(b: Ptr<S>, sb: [isize; 2], (j0, j1): (usize, usize), 
 /// # Safety
 /// As for [`gemm`].
 #[allow(clippy::too_many_arguments)]
-unsafe fn split_rows<S: Elem>(m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<f32>, ldc: usize, threads: usize) {
+unsafe fn split_rows<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<T>, ldc: usize, threads: usize) {
     let rows = m.div_ceil(threads).div_ceil(MR) * MR;
     for_each_slice(b, sb, (0, n), k, |slice| {
         let panels = slice.panels();
@@ -214,31 +262,31 @@ unsafe fn split_rows<S: Elem>(m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isiz
             let (i0, i1) = (t * rows, ((t + 1) * rows).min(m));
             // SAFETY: the packed slice is complete (the packing pass returned); this piece
             // writes only C rows i0..i1.
-            unsafe { block::<S>(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
+            unsafe { block(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
         });
     });
 }
 
 /// One KC x NC slice of B and its packed buffer.
 #[derive(Clone, Copy)]
-struct Slice<S> {
+struct Slice<S, T> {
     b: Ptr<S>,
     sb: [isize; 2],
-    bp: *mut f32,
+    bp: *mut T,
     jc: usize,
     nc: usize,
     pc: usize,
     kc: usize,
 }
 // SAFETY: shared with the workers of one `gemm` call only; they write disjoint panels of `bp`.
-unsafe impl<S> Send for Slice<S> {}
+unsafe impl<S, T> Send for Slice<S, T> {}
 // SAFETY: as above.
-unsafe impl<S> Sync for Slice<S> {}
+unsafe impl<S, T> Sync for Slice<S, T> {}
 
-impl<S: Elem> Slice<S> {
+impl<S: Elem<T>, T: Acc> Slice<S, T> {
     /// Micro-panels in the slice.
     fn panels(&self) -> usize {
-        self.nc.div_ceil(NR)
+        self.nc.div_ceil(T::NR)
     }
 
     /// Packs micro-panels `q0..q1` of the slice, PACK_GROUP panels at a time.
@@ -248,12 +296,12 @@ impl<S: Elem> Slice<S> {
     unsafe fn pack(&self, q0: usize, q1: usize) {
         let (sb, kc) = (self.sb, self.kc);
         for g in (q0..q1).step_by(PACK_GROUP) {
-            let (j0, j1) = (g * NR, ((g + PACK_GROUP).min(q1) * NR).min(self.nc));
+            let (j0, j1) = (g * T::NR, ((g + PACK_GROUP).min(q1) * T::NR).min(self.nc));
             // SAFETY: B rows pc..pc+kc, columns jc+j0..jc+j1 are readable; the destination
-            // micro-panels from g (kc*NR f32 each) lie inside the buffer.
+            // micro-panels from g (kc*NR elements each) lie inside the buffer.
             unsafe {
                 let src = self.b.0.offset(self.pc as isize * sb[0] + (self.jc + j0) as isize * sb[1]);
-                pack_b(kc, j1 - j0, src, sb, self.bp.add(g * NR * kc));
+                pack_b(kc, j1 - j0, src, sb, self.bp.add(g * T::NR * kc));
             }
         }
     }
@@ -285,14 +333,14 @@ impl Prefetch {
     }
 }
 
-impl<S: Elem> Slice<S> {
+impl<S: Elem<T>, T: Acc> Slice<S, T> {
     /// The prefetches of the B rows behind micro-panels `q0..q1`, spread over `steps` steps;
     /// none unless B's rows are contiguous (the other layouts pack from strided reads anyway).
     fn rows_of(&self, q0: usize, q1: usize, steps: usize) -> Prefetch {
         if self.sb[1] != 1 || steps == 0 {
             return Prefetch::NONE;
         }
-        let (j0, j1) = (q0 * NR, (q1 * NR).min(self.nc));
+        let (j0, j1) = (q0 * T::NR, (q1 * T::NR).min(self.nc));
         let lines = ((j1 - j0) * std::mem::size_of::<S>()).div_ceil(64);
         let offset = self.pc as isize * self.sb[0] + (self.jc + j0) as isize;
         let total = lines * self.kc;
@@ -314,16 +362,16 @@ impl<S: Elem> Slice<S> {
 /// As for [`gemm`]; without `pack` the slice's panels q0..q1 are packed already; no other
 /// thread touches this block of C or (with `pack`) these panels.
 #[allow(clippy::too_many_arguments)]
-unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl: &Slice<S>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
+unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: usize, sl: &Slice<S, T>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
     let (kc, first) = (sl.kc, sl.pc == 0);
     for ic in (i0..i1).step_by(MC) {
         let mc = MC.min(i1 - ic);
         let strips = mc.div_ceil(MR);
-        with_buf(&PACK_A, strips * MR * kc, |ap| {
+        with_buf(&PACK_A, strips * MR * kc, |ap: *mut T| {
             for s in 0..strips {
                 let i = ic + s * MR;
                 // SAFETY: A rows i..i+h, columns pc..pc+kc are readable; strip s of the buffer
-                // (kc*MR f32) is inside it.
+                // (kc*MR elements) is inside it.
                 unsafe { pack_a(kc, MR.min(i1 - i), a.0.offset(i as isize * sa[0] + sl.pc as isize * sa[1]), sa, ap.add(s * MR * kc)) };
             }
             for g in (q0..q1).step_by(PACK_GROUP) {
@@ -336,10 +384,10 @@ unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl:
                 // few lines per micro-tile, so that packing it reads from cache.
                 let mut ahead = if pack && ic == i0 && g1 < q1 { sl.rows_of(g1, (g1 + PACK_GROUP).min(q1), (g1 - g) * strips) } else { Prefetch::NONE };
                 for q in g..g1 {
-                    let j = sl.jc + q * NR;
-                    let w = NR.min(sl.jc + sl.nc - j);
+                    let j = sl.jc + q * T::NR;
+                    let w = T::NR.min(sl.jc + sl.nc - j);
                     // SAFETY: micro-panel q lies inside the packed slice.
-                    let bq = unsafe { sl.bp.add(q * NR * kc) };
+                    let bq = unsafe { sl.bp.add(q * T::NR * kc) };
                     for s in 0..strips {
                         ahead.step();
                         let i = ic + s * MR;
@@ -358,51 +406,46 @@ unsafe fn block<S: Elem>(a: Ptr<S>, sa: [isize; 2], c: Ptr<f32>, ldc: usize, sl:
 /// through a scratch tile (the padded rows/columns are zeros and are dropped).
 ///
 /// # Safety
-/// `ap` holds kc*MR and `bp` kc*NR packed f32; C rows `..h`, columns `..w` from `c` (row
+/// `ap` holds kc*MR and `bp` kc*NR packed elements; C rows `..h`, columns `..w` from `c` (row
 /// stride ldc) are writable; the CPU has AVX2+FMA.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-unsafe fn tile(kc: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize, h: usize, w: usize, first: bool) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: forwarded from this function's contract.
+unsafe fn tile<T: Acc>(kc: usize, ap: *const T, bp: *const T, c: *mut T, ldc: usize, h: usize, w: usize, first: bool) {
+    // SAFETY: forwarded from this function's contract; the scratch tile holds MR x NR.
     unsafe {
-        if h == MR && w == NR {
-            x86::kernel_6x16(kc, ap, bp, c, ldc, !first);
+        if h == MR && w == T::NR {
+            T::kernel(kc, ap, bp, c, ldc, !first);
         } else {
-            let mut t = [0f32; MR * NR];
-            x86::kernel_6x16(kc, ap, bp, t.as_mut_ptr(), NR, false);
+            let mut t = [T::zero(); MR * MAX_NR];
+            T::kernel(kc, ap, bp, t.as_mut_ptr(), T::NR, false);
             for r in 0..h {
                 let row = std::slice::from_raw_parts_mut(c.add(r * ldc), w);
-                let src = &t[r * NR..r * NR + w];
+                let src = &t[r * T::NR..r * T::NR + w];
                 if first {
                     row.copy_from_slice(src);
                 } else {
                     for (d, &s) in row.iter_mut().zip(src) {
-                        *d += s;
+                        *d = d.add(s);
                     }
                 }
             }
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (kc, ap, bp, c, ldc, h, w, first);
-        unreachable!("gemm::available() is false off x86-64");
-    }
 }
 
 /// Packs `kc` rows x `w` columns of B (strides `sb`) into consecutive k-major micro-panels of
-/// NR columns (each kc*NR f32), zero-padding the last panel's columns beyond `w`. Row-major B
+/// NR columns (each kc*NR elements), zero-padding the last panel's columns beyond `w`. Row-major B
 /// is read row by row across the panels (sequential reads, few write streams).
 ///
 /// # Safety
 /// The kc x w elements are readable; `dst` has room for `w.div_ceil(NR)` panels.
-unsafe fn pack_b<S: Elem>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst: *mut f32) {
-    let (full, panels) = (w / NR, w.div_ceil(NR));
+unsafe fn pack_b<S: Elem<T>, T: Acc>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst: *mut T) {
+    let nr = T::NR;
+    let (full, panels) = (w / nr, w.div_ceil(nr));
     // SAFETY: per the contract: rows p < kc and columns j < w are readable, dst has
     // panels*kc*NR.
     unsafe {
-        let dst = std::slice::from_raw_parts_mut(dst, panels * kc * NR);
+        let dst = std::slice::from_raw_parts_mut(dst, panels * kc * nr);
         if sb[1] == 1 {
             for p in 0..kc {
                 if p + PACK_AHEAD < kc {
@@ -410,25 +453,25 @@ unsafe fn pack_b<S: Elem>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst:
                 }
                 let row = std::slice::from_raw_parts(b.offset(p as isize * sb[0]), w);
                 for q in 0..full {
-                    S::widen_slice(&row[q * NR..(q + 1) * NR], &mut dst[(q * kc + p) * NR..(q * kc + p + 1) * NR]);
+                    S::widen_slice(&row[q * nr..(q + 1) * nr], &mut dst[(q * kc + p) * nr..(q * kc + p + 1) * nr]);
                 }
             }
         } else {
             for q in 0..full {
                 for p in 0..kc {
-                    let row = b.offset(p as isize * sb[0] + (q * NR) as isize * sb[1]);
-                    for (j, x) in dst[(q * kc + p) * NR..(q * kc + p + 1) * NR].iter_mut().enumerate() {
+                    let row = b.offset(p as isize * sb[0] + (q * nr) as isize * sb[1]);
+                    for (j, x) in dst[(q * kc + p) * nr..(q * kc + p + 1) * nr].iter_mut().enumerate() {
                         *x = (*row.offset(j as isize * sb[1])).widen();
                     }
                 }
             }
         }
         if full < panels {
-            let j0 = full * NR;
+            let j0 = full * nr;
             for p in 0..kc {
                 let row = b.offset(p as isize * sb[0] + j0 as isize * sb[1]);
-                for (j, x) in dst[(full * kc + p) * NR..(full * kc + p + 1) * NR].iter_mut().enumerate() {
-                    *x = if j0 + j < w { (*row.offset(j as isize * sb[1])).widen() } else { 0.0 };
+                for (j, x) in dst[(full * kc + p) * nr..(full * kc + p + 1) * nr].iter_mut().enumerate() {
+                    *x = if j0 + j < w { (*row.offset(j as isize * sb[1])).widen() } else { T::zero() };
                 }
             }
         }
@@ -464,16 +507,16 @@ fn prefetch_line(p: *const i8, into_l1: bool) {
 /// rows, zero-padding rows `h..MR`.
 ///
 /// # Safety
-/// The h x kc elements are readable; `dst` has room for kc*MR f32.
-unsafe fn pack_a<S: Elem>(kc: usize, h: usize, a: *const S, sa: [isize; 2], dst: *mut f32) {
+/// The h x kc elements are readable; `dst` has room for kc*MR elements.
+unsafe fn pack_a<S: Elem<T>, T: Acc>(kc: usize, h: usize, a: *const S, sa: [isize; 2], dst: *mut T) {
     // SAFETY: per the contract: rows r < h and columns p < kc are readable, dst has kc*MR.
     unsafe {
         let dst = std::slice::from_raw_parts_mut(dst, kc * MR);
-        if h == MR && sa[1] == 1 && !S::IS_F32 {
+        if h == MR && sa[1] == 1 && !S::IS_ACC {
             // Widen a few columns of the 6 rows at a time (vectorized conversions), then
             // interleave.
             const W: usize = 64;
-            let mut tmp = [[0f32; W]; MR];
+            let mut tmp = [[T::zero(); W]; MR];
             for p0 in (0..kc).step_by(W) {
                 let w = W.min(kc - p0);
                 for (r, t) in tmp.iter_mut().enumerate() {
@@ -496,7 +539,7 @@ unsafe fn pack_a<S: Elem>(kc: usize, h: usize, a: *const S, sa: [isize; 2], dst:
             for (p, d) in dst.chunks_exact_mut(MR).enumerate() {
                 let col = a.offset(p as isize * sa[1]);
                 for (r, x) in d.iter_mut().enumerate() {
-                    *x = if r < h { (*col.offset(r as isize * sa[0])).widen() } else { 0.0 };
+                    *x = if r < h { (*col.offset(r as isize * sa[0])).widen() } else { T::zero() };
                 }
             }
         }
@@ -507,8 +550,33 @@ unsafe fn pack_a<S: Elem>(kc: usize, h: usize, a: *const S, sa: [isize; 2], dst:
 mod tests {
     use super::*;
 
+    /// The accumulator types under test, with their conversions and tolerance.
+    trait Real: Acc + Elem<Self> {
+        const TOL: f64;
+        fn from_f32(x: f32) -> Self;
+        fn wide(self) -> f64;
+    }
+    impl Real for f32 {
+        const TOL: f64 = 1e-5;
+        fn from_f32(x: f32) -> f32 {
+            x
+        }
+        fn wide(self) -> f64 {
+            self as f64
+        }
+    }
+    impl Real for f64 {
+        const TOL: f64 = 1e-13;
+        fn from_f32(x: f32) -> f64 {
+            x as f64
+        }
+        fn wide(self) -> f64 {
+            self
+        }
+    }
+
     /// Storage and (offset, strides) of a rows x cols view of the given kind.
-    fn view(rows: usize, cols: usize, kind: usize, seed: u64) -> (Vec<f32>, usize, [isize; 2]) {
+    fn view<T: Real>(rows: usize, cols: usize, kind: usize, seed: u64) -> (Vec<T>, usize, [isize; 2]) {
         let (r, c) = (rows as isize, cols as isize);
         let (len, off, s): (isize, isize, [isize; 2]) = match kind {
             0 => (r * c, 0, [c, 1]),                                 // row-major
@@ -523,29 +591,29 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                ((x >> 40) % 2001) as f32 / 1000.0 - 1.0
+                T::from_f32(((x >> 40) % 2001) as f32 / 1000.0 - 1.0)
             })
             .collect();
         (v, off as usize, s)
     }
 
-    fn at(v: &[f32], off: usize, s: [isize; 2], i: usize, j: usize) -> f32 {
-        v[(off as isize + i as isize * s[0] + j as isize * s[1]) as usize]
+    fn at<T: Real>(v: &[T], off: usize, s: [isize; 2], i: usize, j: usize) -> f64 {
+        v[(off as isize + i as isize * s[0] + j as isize * s[1]) as usize].wide()
     }
 
     /// Runs our GEMM on the views and checks it against an f64 triple loop; returns C.
-    fn check(m: usize, k: usize, n: usize, ka: usize, kb: usize, threads: usize) -> Vec<f32> {
-        let (av, oa, sa) = view(m, k, ka, (m * 31 + k) as u64);
-        let (bv, ob, sb) = view(k, n, kb, (k * 17 + n) as u64);
-        let mut c = vec![f32::NAN; m * n];
+    fn check<T: Real>(m: usize, k: usize, n: usize, ka: usize, kb: usize, threads: usize) -> Vec<T> {
+        let (av, oa, sa) = view::<T>(m, k, ka, (m * 31 + k) as u64);
+        let (bv, ob, sb) = view::<T>(k, n, kb, (k * 17 + n) as u64);
+        let mut c = vec![T::from_f32(f32::NAN); m * n];
         // SAFETY: available() is checked by the callers; the views lie in their storage and c
         // holds m*n.
-        unsafe { gemm::<f32>(m, k, n, av.as_ptr().add(oa), sa, bv.as_ptr().add(ob), sb, c.as_mut_ptr(), n, threads) };
+        unsafe { gemm::<T, T>(m, k, n, av.as_ptr().add(oa), sa, bv.as_ptr().add(ob), sb, c.as_mut_ptr(), n, threads) };
         for i in 0..m {
             for j in 0..n {
-                let want: f64 = (0..k).map(|p| at(&av, oa, sa, i, p) as f64 * at(&bv, ob, sb, p, j) as f64).sum();
-                let tol = 1e-5 * (1.0 + (0..k).map(|p| (at(&av, oa, sa, i, p) * at(&bv, ob, sb, p, j)).abs() as f64).sum::<f64>());
-                let got = c[i * n + j] as f64;
+                let want: f64 = (0..k).map(|p| at(&av, oa, sa, i, p) * at(&bv, ob, sb, p, j)).sum();
+                let tol = T::TOL * (1.0 + (0..k).map(|p| (at(&av, oa, sa, i, p) * at(&bv, ob, sb, p, j)).abs()).sum::<f64>());
+                let got = c[i * n + j].wide();
                 assert!((got - want).abs() <= tol, "{m}x{k}x{n} kinds {ka},{kb} threads {threads} at ({i},{j}): {got} vs {want}");
             }
         }
@@ -562,7 +630,8 @@ mod tests {
             for &n in &dims {
                 for &k in &[0, 1, 3, 8, 13] {
                     for ka in 0..5 {
-                        check(m, k, n, ka, (ka + m + n) % 5, 1);
+                        check::<f32>(m, k, n, ka, (ka + m + n) % 5, 1);
+                        check::<f64>(m, k, n, ka, (ka + m + n) % 5, 1);
                     }
                 }
             }
@@ -574,20 +643,26 @@ mod tests {
         if !available() {
             return;
         }
+        at_block_boundaries::<f32>();
+        at_block_boundaries::<f64>();
+    }
+
+    fn at_block_boundaries<T: Real>() {
+        let nr = T::NR;
         for &(m, k, n) in &[
-            (MC - 1, KC + 1, 2 * NR + 1),
-            (MC + 1, 2 * KC + 3, 3 * NR - 1),
-            (2 * MC + 5, KC - 1, NR + 3),
-            (6 * MR + 1, 3 * KC, 5 * NR),
+            (MC - 1, KC + 1, 2 * nr + 1),
+            (MC + 1, 2 * KC + 3, 3 * nr - 1),
+            (2 * MC + 5, KC - 1, nr + 3),
+            (6 * MR + 1, 3 * KC, 5 * nr),
             (3, 7, NC + 1),
-            (7, KC + 5, NC + 2 * NR - 1),
+            (7, KC + 5, NC + 2 * nr - 1),
             (300, 70, 90),
         ] {
             for (ka, kb) in [(0, 0), (1, 1), (3, 2), (2, 4)] {
-                let one = check(m, k, n, ka, kb, 1);
-                let two = check(m, k, n, ka, kb, 2);
+                let one = check::<T>(m, k, n, ka, kb, 1);
+                let two = check::<T>(m, k, n, ka, kb, 2);
                 // Threads split rows or columns, never the inner dimension: identical bits.
-                assert!(one.iter().zip(&two).all(|(x, y)| x.to_bits() == y.to_bits()), "{m}x{k}x{n}");
+                assert!(one.iter().zip(&two).all(|(x, y)| x.wide().to_bits() == y.wide().to_bits()), "{m}x{k}x{n}");
             }
         }
     }
@@ -598,8 +673,8 @@ mod tests {
             return;
         }
         let (m, k, n) = (13, KC + 9, 37);
-        let (av, _, _) = view(m, k, 0, 1);
-        let (bv, _, _) = view(k, n, 0, 2);
+        let (av, _, _) = view::<f32>(m, k, 0, 1);
+        let (bv, _, _) = view::<f32>(k, n, 0, 2);
         let want = check_half::<f32>(&av, &bv, m, k, n);
         let got16 = check_half::<f16>(&av, &bv, m, k, n);
         let gotb = check_half::<bf16>(&av, &bv, m, k, n);
@@ -635,7 +710,7 @@ mod tests {
         let bt: Vec<S> = (0..n * k).map(|q| S::narrow(bv[(q % k) * n + q / k])).collect();
         let mut c = vec![0f32; m * n];
         // SAFETY: a is m x k row-major, bt holds B transposed (B[p][j] at j*k + p), c is m x n.
-        unsafe { gemm::<S>(m, k, n, a.as_ptr(), [k as isize, 1], bt.as_ptr(), [1, k as isize], c.as_mut_ptr(), n, 2) };
+        unsafe { gemm::<S, f32>(m, k, n, a.as_ptr(), [k as isize, 1], bt.as_ptr(), [1, k as isize], c.as_mut_ptr(), n, 2) };
         for i in 0..m {
             for j in 0..n {
                 let want: f64 = (0..k).map(|p| a[i * k + p].widen() as f64 * bt[j * k + p].widen() as f64).sum();

@@ -1,9 +1,9 @@
 //! Batched matrix multiplication, `(B.., M, K) @ (B.., K, N)` (the API has broadcast the batch
 //! axes, possibly as stride-0 views).
 //!
-//! - f32 on x86-64 with AVX2+FMA: our GEMM (`crate::gemm`: packed, cache-blocked, 6x16
-//!   micro-kernel, one shared packed B per step with rows or columns split across threads).
-//! - f64, and f32 elsewhere: the `matrixmultiply` GEMM (runtime-chosen micro-kernels, portable);
+//! - f32 and f64 on x86-64 with AVX2+FMA: our GEMM (`crate::gemm`: packed, cache-blocked, 6x16
+//!   / 6x8 micro-kernels, one shared packed B per step with rows or columns split across threads).
+//! - Elsewhere: the `matrixmultiply` GEMM (runtime-chosen micro-kernels, portable);
 //!   large products split their rows (or, for few rows, their columns) into one piece per thread.
 //! - Both read operands through their strides, so transposed, sliced and broadcast operands are
 //!   never copied; batches split across threads. Each output element is computed by the same
@@ -28,40 +28,22 @@ use crate::num::{cast, Num};
 use crate::par;
 use crate::strided::{alloc, alloc_for_overwrite, contiguous_elems, elems, elems_mut, finish, for_each_offsets, reachable_within};
 
-/// Real types with a packed GEMM.
-trait Gemm: Gemv {
-    /// `C = A @ B` for an (m,k) x (k,n) product through raw strides.
+/// Real types with a packed GEMM: ours (`crate::gemm`) where the CPU has one, else
+/// `matrixmultiply`'s.
+trait Gemm: Gemv + gemm::Acc + gemm::Elem<Self> {
+    /// `C = A @ B` for an (m,k) x (k,n) product through raw strides, with `matrixmultiply`.
     ///
     /// # Safety
     /// Every element `a + i*rsa + p*csa` (i < m, p < k), `b + p*rsb + j*csb` (p < k, j < n) must
     /// be readable and `c + i*rsc + j*csc` writable with no other access during the call.
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm(m: usize, k: usize, n: usize, a: *const Self, sa: [isize; 2], b: *const Self, sb: [isize; 2], c: *mut Self, sc: [isize; 2]);
-
-    /// Runs the whole product with our GEMM (its own threading, up to `threads`) into the
-    /// row-major C with row stride `ldc` and returns true, when this CPU has one for `Self`.
-    ///
-    /// # Safety
-    /// As for [`Gemm::gemm`] with `sc = [ldc, 1]`.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn own_gemm(_m: usize, _k: usize, _n: usize, _a: *const Self, _sa: [isize; 2], _b: *const Self, _sb: [isize; 2], _c: *mut Self, _ldc: usize, _threads: usize) -> bool {
-        false
-    }
 }
 
 impl Gemm for f32 {
     unsafe fn gemm(m: usize, k: usize, n: usize, a: *const f32, sa: [isize; 2], b: *const f32, sb: [isize; 2], c: *mut f32, sc: [isize; 2]) {
         // SAFETY: forwarded from the caller's contract; beta = 0 means C is only written.
         unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a, sa[0], sa[1], b, sb[0], sb[1], 0.0, c, sc[0], sc[1]) }
-    }
-
-    unsafe fn own_gemm(m: usize, k: usize, n: usize, a: *const f32, sa: [isize; 2], b: *const f32, sb: [isize; 2], c: *mut f32, ldc: usize, threads: usize) -> bool {
-        if !gemm::available() {
-            return false;
-        }
-        // SAFETY: `available()` holds; the rest is forwarded from the caller's contract.
-        unsafe { gemm::gemm::<f32>(m, k, n, a, sa, b, sb, c, ldc, threads) };
-        true
     }
 }
 
@@ -112,9 +94,11 @@ fn product<T: Gemm>(a: &[T], oa: usize, sa: [isize; 2], b: &[T], ob: usize, sb: 
     }
     let threads = par::num_threads();
     let parallel = parallel && threads > 1 && m * n * k >= PAR_MIN_FLOPS;
-    // SAFETY: the layouts were checked to stay inside their buffers (`reachable_within`), so
-    // every A/B element is readable; dst holds exactly m*n elements written row-major.
-    if unsafe { T::own_gemm(m, k, n, a.as_ptr().add(oa), sa, b.as_ptr().add(ob), sb, dst.as_mut_ptr(), n, if parallel { threads } else { 1 }) } {
+    if gemm::available() {
+        // SAFETY: `available()` holds; the layouts were checked to stay inside their buffers
+        // (`reachable_within`), so every A/B element is readable; dst holds exactly m*n
+        // elements written row-major.
+        unsafe { gemm::gemm::<T, T>(m, k, n, a.as_ptr().add(oa), sa, b.as_ptr().add(ob), sb, dst.as_mut_ptr(), n, if parallel { threads } else { 1 }) };
         return;
     }
     if !parallel {
@@ -214,7 +198,7 @@ fn run_half<T: Num + gemm::Elem>(a: &ArrayData, b: &ArrayData, shape: &[usize], 
         let c32 = elems_mut::<f32>(&mut scratch);
         // SAFETY: `available()` holds; the layouts stay inside their buffers (checked above)
         // and c32 is an m x n row-major matrix owned here.
-        unsafe { gemm::gemm::<T>(m, k, n, sa_all.as_ptr().add(oa), sa, sb_all.as_ptr().add(ob), sb, c32.as_mut_ptr(), n, inner) };
+        unsafe { gemm::gemm::<T, f32>(m, k, n, sa_all.as_ptr().add(oa), sa, sb_all.as_ptr().add(ob), sb, c32.as_mut_ptr(), n, inner) };
         let c32 = &*c32;
         par::for_each_chunk_mut(c, par::chunk_len(m * n, 1 << 16), inner > 1, &|i, d| T::narrow_slice(&c32[i..i + d.len()], d));
     });

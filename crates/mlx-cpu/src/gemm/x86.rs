@@ -1,59 +1,69 @@
-//! The AVX2+FMA micro-kernel: a 6x16 f32 tile of C held in 12 ymm accumulators; each step of
-//! the inner dimension loads 16 packed B values (2 ymm), broadcasts 6 packed A values and issues
-//! 12 FMAs. Accumulators start at zero, so a tile's value depends only on its packed panels.
+//! The AVX2+FMA micro-kernels: a 6 x NR tile of C held in 12 ymm accumulators (f32: 6x16,
+//! f64: 6x8); each step of the inner dimension loads NR packed B values (2 ymm), broadcasts 6
+//! packed A values and issues 12 FMAs. Accumulators start at zero, so a tile's value depends only
+//! on its packed panels.
 
 use std::arch::x86_64::*;
 
-use super::{MR, NR};
+use super::MR;
 
-/// `C[0..6, 0..16] (+)= A @ B` for k-major packed panels `a` (kc x 6) and `b` (kc x 16); C has
-/// row stride `ldc` and unit column stride; `add` adds to C instead of overwriting it.
-///
-/// # Safety
-/// The CPU supports AVX2 and FMA; `a` holds kc*6 and `b` kc*16 readable f32; the 6 rows of 16
-/// f32 at `c + r*ldc` are writable (and readable when `add`).
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn kernel_6x16(kc: usize, a: *const f32, b: *const f32, c: *mut f32, ldc: usize, add: bool) {
-    // SAFETY: every pointer offset below stays inside the panels / tile of the contract.
-    unsafe {
-        let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-        let (mut a, mut b) = (a, b);
-        macro_rules! step {
-            ($o:expr) => {{
-                let b0 = _mm256_loadu_ps(b.add($o * NR));
-                let b1 = _mm256_loadu_ps(b.add($o * NR + 8));
-                for r in 0..MR {
-                    let x = _mm256_broadcast_ss(&*a.add($o * MR + r));
-                    acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-                    acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+/// One kernel: `$name` for element `$t` with vector `$v` of `$l` lanes (NR = 2 * `$l`).
+macro_rules! kernel {
+    ($name:ident, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
+        /// `C[0..6, 0..NR] (+)= A @ B` for k-major packed panels `a` (kc x 6) and `b` (kc x NR);
+        /// C has row stride `ldc` and unit column stride; `add` adds to C instead of overwriting.
+        ///
+        /// # Safety
+        /// The CPU supports AVX2 and FMA; `a` holds kc*6 and `b` kc*NR readable elements; the 6
+        /// rows of NR elements at `c + r*ldc` are writable (and readable when `add`).
+        #[target_feature(enable = "avx2,fma")]
+        pub unsafe fn $name(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
+            const NR: usize = 2 * $l;
+            // SAFETY: every pointer offset below stays inside the panels / tile of the contract.
+            unsafe {
+                let mut acc = [[$zero(); 2]; MR];
+                let (mut a, mut b) = (a, b);
+                macro_rules! step {
+                    ($o:expr) => {{
+                        let b0 = $loadu(b.add($o * NR));
+                        let b1 = $loadu(b.add($o * NR + $l));
+                        for r in 0..MR {
+                            let x = $bcast(&*a.add($o * MR + r));
+                            acc[r][0] = $fmadd(x, b0, acc[r][0]);
+                            acc[r][1] = $fmadd(x, b1, acc[r][1]);
+                        }
+                    }};
                 }
-            }};
-        }
-        let mut p = 0;
-        while p + 4 <= kc {
-            step!(0);
-            step!(1);
-            step!(2);
-            step!(3);
-            a = a.add(4 * MR);
-            b = b.add(4 * NR);
-            p += 4;
-        }
-        while p < kc {
-            step!(0);
-            a = a.add(MR);
-            b = b.add(NR);
-            p += 1;
-        }
-        for (r, row) in acc.iter().enumerate() {
-            let cr = c.add(r * ldc);
-            let (mut v0, mut v1) = (row[0], row[1]);
-            if add {
-                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
-                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr.add(8)));
+                let mut p = 0;
+                while p + 4 <= kc {
+                    step!(0);
+                    step!(1);
+                    step!(2);
+                    step!(3);
+                    a = a.add(4 * MR);
+                    b = b.add(4 * NR);
+                    p += 4;
+                }
+                while p < kc {
+                    step!(0);
+                    a = a.add(MR);
+                    b = b.add(NR);
+                    p += 1;
+                }
+                for (r, row) in acc.iter().enumerate() {
+                    let cr = c.add(r * ldc);
+                    let (mut v0, mut v1) = (row[0], row[1]);
+                    if add {
+                        v0 = $add(v0, $loadu(cr));
+                        v1 = $add(v1, $loadu(cr.add($l)));
+                    }
+                    $storeu(cr, v0);
+                    $storeu(cr.add($l), v1);
+                }
             }
-            _mm256_storeu_ps(cr, v0);
-            _mm256_storeu_ps(cr.add(8), v1);
         }
-    }
+    };
 }
+
+kernel!(kernel_6x16, f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
+kernel!(kernel_6x8_f64, f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
