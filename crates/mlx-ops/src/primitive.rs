@@ -617,7 +617,7 @@ impl Primitive {
                 shape[*axis] = 1;
                 Spec::new(shape, Dtype::Uint32)
             }
-            Primitive::Matmul => infer_matmul(&inputs[0], &inputs[1])?,
+            Primitive::Matmul => infer_matmul(inputs[0], inputs[1])?,
             Primitive::Reshape { shape } => {
                 if size_of(shape) != size_of(&inputs[0].shape) {
                     return Err(Error::invalid(
@@ -731,24 +731,24 @@ impl Primitive {
                 };
                 Spec::new(shape.clone(), dtype)
             }
-            Primitive::ConvGeneral(p) => crate::conv::infer_conv(p, &inputs[0], &inputs[1])?,
+            Primitive::ConvGeneral(p) => crate::conv::infer_conv(p, inputs[0], inputs[1])?,
             Primitive::GatherMm => crate::conv::infer_gather_mm(inputs)?,
-            Primitive::Scan { op: s, axis, .. } => crate::indexing::infer_scan(*s, *axis, &inputs[0])?,
+            Primitive::Scan { op: s, axis, .. } => crate::indexing::infer_scan(*s, *axis, inputs[0])?,
             Primitive::Sort { axis } | Primitive::ArgSort { axis } => {
-                let x = &inputs[0];
+                let x = inputs[0];
                 check_axes(op, &[*axis], x.shape.len())?;
                 let dtype = if matches!(self, Primitive::ArgSort { .. }) { Dtype::Uint32 } else { x.dtype };
                 Spec::new(x.shape.clone(), dtype)
             }
-            Primitive::Gather { axis } => crate::indexing::infer_gather(*axis, &inputs[0], &inputs[1])?,
+            Primitive::Gather { axis } => crate::indexing::infer_gather(*axis, inputs[0], inputs[1])?,
             Primitive::Scatter { axis, mode } => {
-                crate::indexing::infer_scatter(*axis, *mode, &inputs[0], &inputs[1], &inputs[2])?
+                crate::indexing::infer_scatter(*axis, *mode, inputs[0], inputs[1], inputs[2])?
             }
             Primitive::AsStrided { shape, strides, offset } => {
-                crate::indexing::infer_as_strided(shape, strides, *offset, &inputs[0])?
+                crate::indexing::infer_as_strided(shape, strides, *offset, inputs[0])?
             }
-            Primitive::View { dtype } => crate::indexing::infer_view(*dtype, &inputs[0])?,
-            Primitive::Fft(p) => crate::fft::infer_fft(p, &inputs[0])?,
+            Primitive::View { dtype } => crate::indexing::infer_view(*dtype, inputs[0])?,
+            Primitive::Fft(p) => crate::fft::infer_fft(p, inputs[0])?,
             Primitive::Fused(f) => f.infer(inputs)?,
             // Several outputs: returned whole.
             Primitive::Linalg(l) => return l.infer(inputs[0]).map(PerOutput::from),
