@@ -2,7 +2,7 @@
 //! API broadcasts them with stride-0 views). Every layout is walked row by row
 //! (`for_each_row`, after merging contiguous axes, so a row-contiguous operand set is one flat
 //! row) and each row's loop is specialized for stride 1 / stride 0 (scalar or broadcast row)
-//! operands, compiled for AVX2 when available (`par::simd`). Outputs of `par::PAR_MIN_ELEMS`
+//! operands, compiled for AVX2 when available (`par::simd!`). Outputs of `par::PAR_MIN_ELEMS`
 //! elements or more are split along their leading axis across threads; each element is
 //! computed by the same scalar function (`num.rs`) whatever the path, so results never depend
 //! on layout or thread count.
@@ -21,7 +21,7 @@ pub fn map1<'a, T: Num, U: Num>(x: impl Into<Operand<'a>>, f: impl Fn(T) -> U + 
         let n = d.len();
         par::for_each_chunk_mut(d, par::chunk_len(n, par::PAR_MIN_ELEMS / 4), n >= par::PAR_MIN_ELEMS, &|_, d| {
             // The buffer holds T values (same dtype as U, checked by `write_in_place`).
-            par::simd(|| d.iter_mut().for_each(|v| *v = f(bytemuck::cast::<U, T>(*v))))
+            par::simd!(d.iter_mut().for_each(|v| *v = f(bytemuck::cast::<U, T>(*v))))
         });
     });
     if let Some(r) = in_place {
@@ -36,7 +36,7 @@ pub fn map1<'a, T: Num, U: Num>(x: impl Into<Operand<'a>>, f: impl Fn(T) -> U + 
         let src = &src[x.layout.offset()..x.layout.offset() + n];
         par::for_each_chunk_mut(dst, par::chunk_len(n, par::PAR_MIN_ELEMS / 4), n >= par::PAR_MIN_ELEMS, &|start, d| {
             let src = &src[start..start + d.len()];
-            par::simd(|| {
+            par::simd!({
                 for (d, &v) in d.iter_mut().zip(src) {
                     *d = f(v);
                 }
@@ -48,7 +48,7 @@ pub fn map1<'a, T: Num, U: Num>(x: impl Into<Operand<'a>>, f: impl Fn(T) -> U + 
             for_each_row(shape, [x.layout.strides()], starts, |[o], len, [s]| {
                 let d = &mut dst[i..i + len];
                 i += len;
-                par::simd(|| match s {
+                par::simd!(match s {
                     1 => d.iter_mut().zip(&src[o..o + len]).for_each(|(d, &v)| *d = f(v)),
                     0 => d.fill(f(src[o])),
                     _ => d.iter_mut().enumerate().for_each(|(j, d)| *d = f(src[(o as isize + j as isize * s) as usize])),
@@ -92,7 +92,7 @@ pub fn map2<'a, 'b, T: Num, U: Num>(a: impl Into<Operand<'a>>, b: impl Into<Oper
             for_each_row(shape, [a.layout.strides(), b.layout.strides()], starts, |[oa, ob], len, [s, t]| {
                 let d = &mut dst[i..i + len];
                 i += len;
-                par::simd(|| match (s, t) {
+                par::simd!(match (s, t) {
                     (1, 1) => {
                         for ((d, &x), &y) in d.iter_mut().zip(&sa[oa..oa + len]).zip(&sb[ob..ob + len]) {
                             *d = f(x, y);
@@ -173,7 +173,7 @@ fn in_place2<T: Num, U: Num>(d: &mut [U], other: &ArrayData, f: &(impl Fn(T, T) 
             let d = &mut d[i..i + len];
             i += len;
             let mine = |v: &U| bytemuck::cast::<U, T>(*v);
-            par::simd(|| match s {
+            par::simd!(match s {
                 1 => d.iter_mut().zip(&so[o..o + len]).for_each(|(d, &y)| *d = f(mine(d), y)),
                 0 => {
                     let y = so[o];

@@ -18,8 +18,8 @@
 //!   slice`, computed by the same kernel whatever tile it lands in. Threads split rows or
 //!   columns of C, never the inner dimension, so results do not depend on the thread count.
 //! - The first KC slice overwrites C (no zeroing pass), later slices add to it.
-//! - Pack buffers are per thread and reused across calls; a nested call (a rayon worker that
-//!   steals another product while waiting) finds the slot empty and allocates its own.
+//! - Pack buffers are per thread and reused across calls; a nested call (a product run inside
+//!   another's packing closure) finds the slot empty and allocates its own.
 
 #[cfg(target_arch = "x86_64")]
 mod x86;

@@ -26,6 +26,7 @@ mod random;
 mod reduce;
 mod scan;
 pub mod par;
+mod pool;
 pub mod strided;
 pub mod vmath;
 

@@ -10,7 +10,6 @@
 //! [`crate::linalg_eig`]. Data-dependent failures (inverting a singular matrix) are errors.
 
 use mlx_ops::{ArrayData, Dtype, Error, LinalgOp, Result, Spec, C64};
-use rayon::prelude::*;
 
 use crate::linalg_eig::{eig, eigh, svd};
 use crate::strided::{alloc, contiguous_elems, elems_mut, finish};
@@ -77,13 +76,12 @@ pub fn linalg(op: LinalgOp, x: &ArrayData, outs: &[Spec]) -> Result<Vec<ArrayDat
     let (m, n) = (shape[nd - 2], shape[nd - 1]);
     let batch: usize = shape[..nd - 2].iter().product();
     let per = m * n;
-    let results: Vec<Vec<Out>> = (0..batch)
-        .into_par_iter()
-        .map(|b| {
-            let mat = Mat { rows: m, cols: n, a: vals[b * per..(b + 1) * per].to_vec() };
-            one(op, mat)
-        })
-        .collect::<Result<_>>()?;
+    let results: Vec<Vec<Out>> = crate::par::map_collect(batch, true, |b| {
+        let mat = Mat { rows: m, cols: n, a: vals[b * per..(b + 1) * per].to_vec() };
+        one(op, mat)
+    })
+    .into_iter()
+    .collect::<Result<_>>()?;
     outs.iter()
         .enumerate()
         .map(|(j, spec)| {

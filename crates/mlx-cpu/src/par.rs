@@ -1,15 +1,17 @@
 //! Threads and SIMD dispatch for the kernels.
 //!
-//! - One global rayon pool sized by `MLX_RS_NUM_THREADS` (default: the available cores), built
-//!   on first use; with one thread no pool exists and every helper runs inline.
+//! - One global pool ([`crate::pool`]) sized by `MLX_RS_NUM_THREADS` (default: the available
+//!   cores), built on first use; with one thread no pool exists and every helper runs inline.
 //! - Work is split only above a size threshold, so small ops never pay for synchronization.
 //! - Invariant: the way work is cut into pieces depends only on the problem size, never on the
 //!   thread count, so results (floating-point sums included) are identical for any number of
 //!   threads.
-//! - [`simd`] runs a closure compiled for AVX2+FMA when the CPU has them (runtime detection: one
-//!   binary runs on any x86-64; other architectures use the portable build).
+//! - [`simd!`] evaluates an expression compiled for AVX2+FMA when the CPU has them (runtime
+//!   detection: one binary runs on any x86-64; other architectures use the portable build).
 
 use std::sync::OnceLock;
+
+use crate::pool::Pool;
 
 /// Elementwise work below this many elements runs on the calling thread.
 pub const PAR_MIN_ELEMS: usize = 1 << 16;
@@ -27,56 +29,66 @@ pub fn num_threads() -> usize {
     })
 }
 
-fn pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let n = num_threads();
-        if n <= 1 {
-            return None;
-        }
-        // A pool that cannot be built (no threads allowed) means sequential execution.
-        rayon::ThreadPoolBuilder::new().num_threads(n).thread_name(|i| format!("mlx-cpu-{i}")).build().ok()
-    })
-    .as_ref()
+fn pool() -> Option<&'static Pool> {
+    static POOL: OnceLock<Option<&'static Pool>> = OnceLock::new();
+    *POOL.get_or_init(|| Pool::new(num_threads()))
 }
 
 /// Calls `f(index)` for `0..n` pieces, in parallel when a pool exists and `parallel` holds.
 ///
-/// `f` is a trait object so the rayon machinery is compiled once, not per kernel closure.
+/// `f` is a trait object so the pool machinery is compiled once, not per kernel closure.
 pub fn for_each_index(n: usize, parallel: bool, f: &(dyn Fn(usize) + Sync)) {
     match pool() {
-        Some(p) if parallel && n > 1 => p.install(|| {
-            use rayon::prelude::*;
-            (0..n).into_par_iter().for_each(f)
-        }),
+        Some(p) if parallel && n > 1 => p.run(n, f),
         _ => (0..n).for_each(f),
     }
 }
 
 /// `f(start, chunk)` over consecutive chunks of `dst` of `chunk` elements (the last may be
 /// shorter), in parallel when a pool exists and `parallel` holds.
-///
-/// `f` is a trait object so the rayon machinery is compiled once per element type.
 pub fn for_each_chunk_mut<T: Send>(dst: &mut [T], chunk: usize, parallel: bool, f: &(dyn Fn(usize, &mut [T]) + Sync)) {
     let chunk = chunk.max(1);
-    match pool() {
-        Some(p) if parallel && dst.len() > chunk => p.install(|| {
-            use rayon::prelude::*;
-            dst.par_chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i * chunk, c))
-        }),
-        _ => dst.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i * chunk, c)),
+    let len = dst.len();
+    let base = SendPtr(dst.as_mut_ptr());
+    for_each_index(len.div_ceil(chunk), parallel && len > chunk, &|i| {
+        let start = i * chunk;
+        let end = (start + chunk).min(len);
+        // SAFETY: pieces i cover disjoint ranges start..end inside dst (end <= len), each piece
+        // runs once, and dst stays mutably borrowed by this call until every piece has run.
+        f(start, unsafe { std::slice::from_raw_parts_mut(base.get().add(start), end - start) })
+    });
+}
+
+/// A pointer handed to the pieces of one parallel call.
+struct SendPtr<T>(*mut T);
+impl<T> Clone for SendPtr<T> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
+impl<T> Copy for SendPtr<T> {}
+impl<T> SendPtr<T> {
+    /// The pointer (a method, so closures capture the whole `SendPtr`, not its field).
+    fn get(self) -> *mut T {
+        self.0
+    }
+}
+// SAFETY: used only by `for_each_chunk_mut`, whose pieces touch disjoint ranges of `T: Send`
+// elements.
+unsafe impl<T: Send> Send for SendPtr<T> {}
+// SAFETY: as above; the pointer itself is only copied, never written through concurrently at
+// the same element.
+unsafe impl<T: Send> Sync for SendPtr<T> {}
 
 /// `f(i)` for `0..n`, collected in order; in parallel when a pool exists and `parallel` holds.
 pub fn map_collect<R: Send>(n: usize, parallel: bool, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
-    match pool() {
-        Some(p) if parallel && n > 1 => p.install(|| {
-            use rayon::prelude::*;
-            (0..n).into_par_iter().map(f).collect()
-        }),
-        _ => (0..n).map(f).collect(),
+    if !(parallel && n > 1 && pool().is_some()) {
+        return (0..n).map(f).collect();
     }
+    let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
+    for_each_chunk_mut(&mut out, 1, parallel, &|i, slot| slot[0] = Some(f(i)));
+    // Every slot was filled (each piece runs exactly once).
+    out.into_iter().flatten().collect()
 }
 
 /// A chunk length for splitting `n` elements: about 4 pieces per thread of the machine's
@@ -99,22 +111,47 @@ pub fn has_avx2_fma() -> bool {
     }
 }
 
-/// Runs `f` compiled with AVX2+FMA enabled when the CPU has them, portably otherwise. `f` is
-/// inlined into the feature-enabled frame, so its loops vectorize with 256-bit registers.
-#[inline(always)]
-pub fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn run_avx2<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        if has_avx2_fma() {
+/// Evaluates the expression `$body` compiled with AVX2+FMA when the CPU has them (runtime
+/// detection: one binary runs on any x86-64), portably otherwise.
+///
+/// A macro, not a function taking a closure: the body must be inlined into the
+/// feature-enabled frame to be compiled with 256-bit registers, and LLVM inlines a closure
+/// reliably only when it has a single call site. A function `simd(f)` calls `f` twice (the
+/// AVX2 frame and the fallback), so whether the loop got AVX2 depended on the inliner's size
+/// heuristics: an unrelated change once left `sum` running SSE code, 15% slower. Here the
+/// closure is called only from [`run_avx2`] and the fallback is a separate copy of the body.
+macro_rules! simd {
+    ($body:expr) => {
+        if $crate::par::has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above), the only requirement
             // of calling a function compiled with those features.
-            return unsafe { run_avx2(f) };
+            #[allow(unused_unsafe)]
+            unsafe {
+                $crate::par::run_avx2(|| $body)
+            }
+        } else {
+            $body
         }
-    }
+    };
+}
+pub(crate) use simd;
+
+/// Runs `f`, compiled with AVX2 and FMA enabled (through [`simd!`], which checks for them).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn run_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Runs `f` (no AVX2 off x86-64; [`has_avx2_fma`] is false there, so [`simd!`] never calls this).
+///
+/// # Safety
+/// None needed; `unsafe` only to match the x86-64 signature.
+#[cfg(not(target_arch = "x86_64"))]
+pub unsafe fn run_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
@@ -138,7 +175,7 @@ mod tests {
     #[test]
     fn simd_runs_the_closure() {
         let v: Vec<f32> = (0..1000).map(|i| i as f32).collect();
-        let s = simd(|| v.iter().map(|x| x * 2.0).sum::<f32>());
+        let s = simd!(v.iter().map(|x| x * 2.0).sum::<f32>());
         assert_eq!(s, 999_000.0);
     }
 }

@@ -76,12 +76,12 @@ fn fold_run<T: Num, A: Copy + Send + Sync>(
     parallel: bool,
 ) -> A {
     if v.len() < 2 * CHUNK {
-        return par::simd(|| fold_slice(v, init, step, comb));
+        return par::simd!(fold_slice(v, init, step, comb));
     }
     let pieces = v.len().div_ceil(CHUNK);
     let partial = par::map_collect(pieces, parallel, |p| {
         let piece = &v[p * CHUNK..v.len().min((p + 1) * CHUNK)];
-        par::simd(|| fold_slice(piece, init, step, comb))
+        par::simd!(fold_slice(piece, init, step, comb))
     });
     let mut it = partial.into_iter();
     let first = it.next().unwrap_or(init);
@@ -156,7 +156,7 @@ fn fold<T: Num, A: Copy + Send + Sync>(
         let cols = n_out.div_ceil(par::num_threads()).div_ceil(64).clamp(4, 64) * 64;
         par::for_each_chunk_mut(dst, cols, big, &|start, d| {
             let mut acc = vec![init; d.len()];
-            par::simd(|| {
+            par::simd!({
                 for &b in &row_bases {
                     let row = &src[b + start..b + start + d.len()];
                     for (a, &v) in acc.iter_mut().zip(row) {

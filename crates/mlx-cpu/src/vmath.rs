@@ -1,5 +1,5 @@
 //! Vectorizable math functions: branch-free scalar code that LLVM turns into SIMD loops (with
-//! 256-bit registers inside `par::simd`). Each function documents its accuracy, measured by the
+//! 256-bit registers inside `par::simd!`). Each function documents its accuracy, measured by the
 //! tests below against the correctly rounded f64 result.
 //!
 //! `exp_f32`: Cody-Waite range reduction `x = n ln2 + r` (|r| <= ln2/2, ln2 split in two so
