@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p mlx --example bench_ops [-- NAME_SUBSTRING ...]`
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mlx::core as mx;
 use mlx::core::{Dtype, Result, Tensor};
@@ -32,12 +32,21 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs `f` (which builds and evaluates a graph) until `reps` samples or ~`budget` seconds.
-fn time(name: &str, reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<()> {
+/// Runs `f` (which builds and evaluates a graph) until `reps` samples or ~20 seconds.
+fn time(name: &str, reps: usize, f: impl FnMut() -> Result<()>) -> Result<()> {
+    time_after_serial(name, reps, Duration::ZERO, f)
+}
+
+/// [`time`], with `gap` of untimed serial work on this thread before each sample.
+fn time_after_serial(name: &str, reps: usize, gap: Duration, mut f: impl FnMut() -> Result<()>) -> Result<()> {
     f()?; // warm-up (page faults, buffer cache)
     let mut samples = vec![];
     let start = Instant::now();
     while samples.len() < reps && (samples.len() < 3 || start.elapsed().as_secs_f64() < 20.0) {
+        let busy = Instant::now();
+        while busy.elapsed() < gap {
+            std::hint::spin_loop();
+        }
         let t = Instant::now();
         f()?;
         samples.push(t.elapsed().as_secs_f64());
@@ -71,6 +80,12 @@ fn main() -> Result<()> {
         if want(name) {
             matmul_case(name, m, k, n, dt, 9)?;
         }
+    }
+    if want("matmul_f32_256_after_1ms_serial") {
+        // A training loop's pattern: serial work between ops, long enough for idle pool threads
+        // to fall asleep.
+        let (a, b) = (input(&[256, 256], 1, f32_)?, input(&[256, 256], 2, f32_)?);
+        time_after_serial("matmul_f32_256_after_1ms_serial", 30, Duration::from_millis(1), || mx::matmul(&a, &b)?.eval())?;
     }
     const N: usize = 1 << 24;
     if want("add_16M") {
