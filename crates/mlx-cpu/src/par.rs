@@ -98,12 +98,20 @@ pub fn chunk_len(n: usize, min: usize) -> usize {
     (n.div_ceil(pieces).max(min).div_ceil(64) * 64).max(64)
 }
 
-/// True when the CPU supports AVX2 and FMA (cached by std).
+/// True when `MLX_RS_PORTABLE` is set (to anything but `0` or the empty string): every kernel
+/// then takes its portable path, as on a CPU without AVX/AVX2/FMA. CI runs the test suite this
+/// way too, so the fallbacks stay tested on machines that have the vector units.
+pub fn portable_only() -> bool {
+    static PORTABLE: OnceLock<bool> = OnceLock::new();
+    *PORTABLE.get_or_init(|| std::env::var("MLX_RS_PORTABLE").is_ok_and(|v| !v.is_empty() && v != "0"))
+}
+
+/// True when the CPU supports AVX2 and FMA and [`portable_only`] is off.
 #[inline]
 pub fn has_avx2_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") && !portable_only()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -14,9 +14,9 @@ use std::arch::x86_64::*;
 /// likely read again soon, from cache).
 const STREAM_MIN_BYTES: usize = 16 << 20;
 
-/// True when the CPU has AVX.
+/// True when the CPU has AVX (and `MLX_RS_PORTABLE` does not ask for the portable kernels).
 pub fn available() -> bool {
-    std::is_x86_feature_detected!("avx")
+    std::is_x86_feature_detected!("avx") && !crate::par::portable_only()
 }
 
 /// Whether an output of `bytes` bytes should be written with non-temporal stores.
