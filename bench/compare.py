@@ -38,7 +38,12 @@ def busy(seconds):
     while time.perf_counter() - t < seconds:
         pass
 def median_time(f, reps, gap=0.0):
-    f()
+    # Warm-up as in bench_ops: at least one call and 50 ms.
+    warm = time.perf_counter()
+    for _ in range(1000):
+        f()
+        if time.perf_counter() - warm >= 0.05:
+            break
     ts = []
     start = time.perf_counter()
     while len(ts) < reps and (len(ts) < 3 or time.perf_counter() - start < 20):

@@ -39,7 +39,16 @@ fn time(name: &str, reps: usize, f: impl FnMut() -> Result<()>) -> Result<()> {
 
 /// [`time`], with `gap` of untimed serial work on this thread before each sample.
 fn time_after_serial(name: &str, reps: usize, gap: Duration, mut f: impl FnMut() -> Result<()>) -> Result<()> {
-    f()?; // warm-up (page faults, buffer cache)
+    // Warm-up (page faults, buffer cache, pool threads and their pack buffers): at least one
+    // call and 50 ms, so that short workloads are timed in steady state, not in their first
+    // few calls after the pool starts (those ran 1.5-2x slower).
+    let warm = Instant::now();
+    for _ in 0..1000 {
+        f()?;
+        if warm.elapsed() >= Duration::from_millis(50) {
+            break;
+        }
+    }
     let mut samples = vec![];
     let start = Instant::now();
     while samples.len() < reps && (samples.len() < 3 || start.elapsed().as_secs_f64() < 20.0) {
