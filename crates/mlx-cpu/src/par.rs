@@ -106,17 +106,21 @@ pub fn portable_only() -> bool {
     *PORTABLE.get_or_init(|| std::env::var("MLX_RS_PORTABLE").is_ok_and(|v| !v.is_empty() && v != "0"))
 }
 
-/// True when the CPU supports AVX2 and FMA and [`portable_only`] is off.
+/// True when the CPU supports AVX2 and FMA and [`portable_only`] is off. Computed once: it is
+/// asked on every [`simd!`] evaluation, per row in the strided paths.
 #[inline]
 pub fn has_avx2_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") && !portable_only()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") && !portable_only()
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
 }
 
 /// Evaluates the expression `$body` compiled with AVX2+FMA when the CPU has them (runtime
