@@ -21,6 +21,7 @@ mod indexing;
 mod linalg;
 mod linalg_eig;
 mod matmul;
+mod nontemporal;
 pub mod num;
 mod random;
 mod reduce;

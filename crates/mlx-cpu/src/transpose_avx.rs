@@ -10,18 +10,15 @@
 
 use std::arch::x86_64::*;
 
-/// Outputs of at least this many bytes are written with non-temporal stores (smaller ones are
-/// likely read again soon, from cache).
-const STREAM_MIN_BYTES: usize = 16 << 20;
-
 /// True when the CPU has AVX (and `MLX_RS_PORTABLE` does not ask for the portable kernels).
 pub fn available() -> bool {
     std::is_x86_feature_detected!("avx") && !crate::par::portable_only()
 }
 
-/// Whether an output of `bytes` bytes should be written with non-temporal stores.
+/// Whether an output of `bytes` bytes should be written with non-temporal stores (the policy of
+/// `crate::nontemporal`: smaller outputs are likely read again soon, from cache).
 pub fn stream(bytes: usize) -> bool {
-    bytes >= STREAM_MIN_BYTES
+    crate::nontemporal::worth_it(bytes)
 }
 
 /// Writes rows `[i0, i1)` (all `cols` columns) of the view `out[i][j] = src[base + i + j * sc]`
