@@ -267,6 +267,9 @@ def compute(op, p, xs):
     r = generate_api.compute(op, p, xs)
     if r is not None:
         return r
+    r = generate_quantized.compute(op, p, xs)
+    if r is not None:
+        return r
     raise ValueError(op)
 
 
@@ -1809,6 +1812,11 @@ import generate_api  # noqa: E402
 
 generate_api.bind(globals())
 FAMILIES += generate_api.FAMILIES
+# quantize / dequantize / quantized_matmul (golden/generate_quantized.py)
+import generate_quantized  # noqa: E402
+
+generate_quantized.bind(globals())
+FAMILIES += generate_quantized.FAMILIES
 
 
 # ---- mx.fast (speed branch, issue #5): mlx_core::fast against MLX's own fused ops ----------

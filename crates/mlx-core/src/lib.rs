@@ -48,6 +48,7 @@ pub use ops::fft;
 /// Key-based random numbers (`mx.random`).
 pub use ops::random;
 pub use ops::products::*;
+pub use ops::quantized::{dequantize, quantize, quantized_matmul};
 pub use ops::reduce::*;
 pub use ops::shape::*;
 // shapeops

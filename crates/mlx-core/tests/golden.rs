@@ -46,7 +46,19 @@ const MIN_CASES: usize = 300;
 /// correctly rounded f64 `exp`. Those outputs compare like float32.
 fn tolerance(op: &str, dtype: Dtype) -> Option<(f64, f64)> {
     const F32: (f64, f64) = (1e-5, 1e-6);
+    // quantize / dequantize replay MLX's CPU kernel op by op: packed words, scales, biases and
+    // dequantized values are compared bit for bit.
+    if matches!(op, "quantize" | "dequantize") {
+        return None;
+    }
     match dtype {
+        // MLX's fused kernel dequantizes and sums in its own order (in the input dtype for 3/5/6
+        // bits), we dequantize then `matmul`: the results differ by a few ulps of the dot
+        // product's magnitude (sums of 128-256 terms reaching ~50 in the cases; float16 and
+        // bfloat16 round each dequantized weight, and MLX's 3/5/6-bit kernel each partial sum).
+        Dtype::Float32 if op == "quantized_matmul" => Some((2e-5, 1e-5)),
+        Dtype::Float16 if op == "quantized_matmul" => Some((1e-2, 5e-2)),
+        Dtype::Bfloat16 if op == "quantized_matmul" => Some((5e-2, 2e-1)),
         Dtype::Float64 if matches!(op, "exp" | "softmax" | "logsumexp" | "logcumsumexp") => Some(F32),
         // Same for MLX's float64 sin, cos, sigmoid (exp), erf and logaddexp (exp, log1p).
         Dtype::Float64 if matches!(op, "sin" | "cos" | "sigmoid" | "erf" | "logaddexp") => Some(F32),

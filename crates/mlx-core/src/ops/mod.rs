@@ -12,6 +12,7 @@ pub mod linalg;
 pub mod math;
 pub mod random;
 pub mod products;
+pub mod quantized;
 pub mod reduce;
 pub mod shape;
 // shapeops

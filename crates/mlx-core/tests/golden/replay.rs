@@ -15,6 +15,8 @@ mod linalg;
 mod fft_ops;
 #[path = "replay_api.rs"]
 mod api;
+#[path = "replay_quantized.rs"]
+mod quantized;
 
 // ----------------------------------------------------------------------------------------
 // Running one case
@@ -359,6 +361,7 @@ fn dispatch(op: &str, p: &Value, xs: &[Input]) -> Step<mx::Result<Vec<Tensor>>> 
         op if op.starts_with("fft.") => return fft_ops::dispatch(op, p, xs),
         "random.permutation" => return fft_ops::permutation(p, xs),
         op if api::OPS.contains(&op) => return api::dispatch(op, p, xs),
+        op if quantized::OPS.contains(&op) => return quantized::dispatch(op, p, xs),
         // elemops (issue #3): math, bitwise, random, dtype utilities, windows
         _ => return crate::elemops::dispatch(op, p, xs),
     };
