@@ -94,6 +94,8 @@ if lib == "numpy":
     emit("add_16M", lambda: np.add(a, b), 15)
     emit("exp_16M", lambda: np.exp(a), 15)
     emit("sum_16M", lambda: a.sum(), 15)
+    c = a < b
+    emit("where_16M", lambda: np.where(c, a, b), 15)
     x = data((4096, 4096))
     emit("sum_axis0_4096x4096", lambda: x.sum(axis=0), 15)
     emit("softmax_4096x4096", lambda: np_softmax(x), 15)
@@ -122,6 +124,8 @@ else:
     emit("add_16M", lambda: mx.eval(a + b), 15)
     emit("exp_16M", lambda: mx.eval(mx.exp(a)), 15)
     emit("sum_16M", lambda: mx.eval(a.sum()), 15)
+    c = a < b; mx.eval(c)
+    emit("where_16M", lambda: mx.eval(mx.where(c, a, b)), 15)
     x = mx.array(data((4096, 4096))); mx.eval(x)
     emit("sum_axis0_4096x4096", lambda: mx.eval(x.sum(axis=0)), 15)
     emit("softmax_4096x4096", lambda: mx.eval(mx.softmax(x, axis=-1)), 15)
@@ -228,7 +232,7 @@ def table(th, ours, npy, mlx):
 
 
 # Workloads in `bench_ops` order; each is measured on its own, ours and NumPy back to back.
-NAMES = list(MATMUL) + ["add_16M", "exp_16M", "sum_16M", "sum_axis0_4096x4096", "softmax_4096x4096",
+NAMES = list(MATMUL) + ["add_16M", "exp_16M", "sum_16M", "where_16M", "sum_axis0_4096x4096", "softmax_4096x4096",
                         "logsumexp_4096x4096", "rms_norm_4096x4096", "layer_norm_4096x4096",
                         "conv2d_nhwc_8x32x32x64_64_3x3", "transpose_copy_4096x4096", "graph_1000_adds"]
 

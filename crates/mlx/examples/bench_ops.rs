@@ -109,6 +109,12 @@ fn main() -> Result<()> {
         let a = input(&[N], 6, f32_)?;
         time("sum_16M", 15, || mx::sum(&a, mx::Axes::All, false)?.eval())?;
     }
+    if want("where_16M") {
+        let (a, b) = (input(&[N], 3, f32_)?, input(&[N], 4, f32_)?);
+        let c = mx::less(&a, &b)?;
+        c.eval()?;
+        time("where_16M", 15, || mx::r#where(&c, &a, &b)?.eval())?;
+    }
     if want("sum_axis0_4096x4096") {
         let a = input(&[4096, 4096], 6, f32_)?;
         time("sum_axis0_4096x4096", 15, || mx::sum(&a, 0, false)?.eval())?;
