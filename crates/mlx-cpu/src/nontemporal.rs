@@ -13,7 +13,7 @@
 //! stays in L1), then copies the block out with 16-byte non-temporal stores (SSE2,
 //! which every x86-64 has). Elsewhere, with `MLX_RS_PORTABLE`, and for small outputs the kernel
 //! writes the destination directly. Only kernels bound by memory bandwidth stream (the cheap
-//! elementwise ops of `elementwise::map1_cheap`/`map2_cheap`, and the transpose-copy, whose
+//! elementwise ops of `elementwise::map1_cheap`/`map2_cheap`, `where`, and the transpose-copy, whose
 //! AVX kernel stores whole lines from registers); for exp and the like the staging loop cost
 //! more than streaming saved.
 //!
