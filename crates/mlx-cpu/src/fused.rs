@@ -156,7 +156,7 @@ fn row<R: Real>(op: FusedOp, x: &[R], w: Option<&[R]>, b: Option<&[R]>, out: &mu
 }
 
 /// Storage types and their compute type: identity for f32/f64, widening for f16/bf16.
-trait Store: mlx_ops::Element + Copy + Send + Sync {
+trait Store: crate::num::Num + Copy + Send + Sync {
     type R: Real;
     fn load(self) -> Self::R;
     fn store(v: Self::R) -> Self;
@@ -216,6 +216,7 @@ fn run<T: Store>(op: FusedOp, xs: &[ArrayData], out: &Spec) -> ArrayData {
     let total: usize = out.shape.iter().product();
     let mut buf = alloc_for_overwrite::<T>(total);
     let dst = elems_mut::<T>(&mut buf);
+    let stream = crate::nontemporal::worth_it(std::mem::size_of_val(dst));
     if total > 0 && d > 0 {
         let per = rows_per_task(d);
         crate::par::for_each_chunk_mut(dst, per * out_d, xs[0].layout.size() >= crate::par::PAR_MIN_ELEMS, &|start, piece| {
@@ -229,9 +230,13 @@ fn run<T: Store>(op: FusedOp, xs: &[ArrayData], out: &Spec) -> ArrayData {
                         *a = v.load();
                     }
                     row(op, &xin, w.map(|v| &v[..]), b.map(|v| &v[..]), &mut yout);
-                    for (o, &v) in piece[r * out_d..(r + 1) * out_d].iter_mut().zip(&yout) {
-                        *o = T::store(v);
-                    }
+                    // The row is computed in `yout` already, so storing it is a plain copy:
+                    // large outputs stream it (`crate::nontemporal`) whatever the op costs.
+                    crate::nontemporal::fill::<true, T>(&mut piece[r * out_d..(r + 1) * out_d], stream, |j, o| {
+                        for (o, &v) in o.iter_mut().zip(&yout[j..]) {
+                            *o = T::store(v);
+                        }
+                    });
                 }
             })
         });
@@ -263,6 +268,29 @@ mod tests {
 
     fn vals(a: &ArrayData) -> Vec<f32> {
         contiguous_elems::<f32>(a).to_vec()
+    }
+
+    #[test]
+    fn streamed_rows_equal_direct_ones() {
+        let (r, d) = (5, 1031); // rows of 4124 bytes: staged blocks, an unaligned start, a tail
+        let v: Vec<f32> = (0..r * d).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+        let x = arr(&v, &[r, d]);
+        let w = arr(&(0..d).map(|i| i as f32 * 0.01 - 1.0).collect::<Vec<_>>(), &[d]);
+        let spec = Spec::new(vec![r, d], Dtype::Float32);
+        let ops = [
+            (FusedOp::Softmax, vec![x.clone()]),
+            (FusedOp::RmsNorm { eps: 1e-5, weight: true }, vec![x.clone(), w.clone()]),
+            (FusedOp::LayerNorm { eps: 1e-5, weight: true, bias: true }, vec![x.clone(), w.clone(), w]),
+        ];
+        for (op, xs) in ops {
+            let run = |force: bool| {
+                crate::nontemporal::FORCE.with(|f| f.set(force));
+                let out = vals(&fused(op, &xs, &spec).unwrap());
+                crate::nontemporal::FORCE.with(|f| f.set(false));
+                out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            assert_eq!(run(true), run(false), "{op:?}");
+        }
     }
 
     #[test]

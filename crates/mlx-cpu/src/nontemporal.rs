@@ -12,10 +12,12 @@
 //! [`fill`] has the kernel compute each block of [`STAGE_BYTES`] into a buffer on the stack (it
 //! stays in L1), then copies the block out with 16-byte non-temporal stores (SSE2,
 //! which every x86-64 has). Elsewhere, with `MLX_RS_PORTABLE`, and for small outputs the kernel
-//! writes the destination directly. Only kernels bound by memory bandwidth stream (the cheap
-//! elementwise ops of `elementwise::map1_cheap`/`map2_cheap`, `where`, and the transpose-copy, whose
-//! AVX kernel stores whole lines from registers); for exp and the like the staging loop cost
-//! more than streaming saved.
+//! writes the destination directly. Kernels stream only where staging costs nothing that
+//! matters: the cheap elementwise ops of `elementwise::map1_cheap`/`map2_cheap` and `where`
+//! (bound by memory bandwidth), the fused row ops of `fused.rs` (each row is computed into a
+//! row buffer first, so only its copy-out is staged) and the transpose-copy, whose AVX kernel
+//! stores whole lines from registers. For exp and the like, staging inside the compute loop
+//! cost more than streaming saved.
 //!
 //! Invariants: the values written are exactly the ones the kernel computes (only the way they
 //! reach memory changes), and every streamed `fill` ends with an `sfence`, so its stores are
