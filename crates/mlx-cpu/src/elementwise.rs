@@ -379,7 +379,7 @@ mod tests {
             let [streamed, direct] = streamed_and_direct(&a, b);
             assert_eq!(streamed, direct);
             // And the values are the ones asked for (spot-check the sum).
-            let bv = contiguous_elems_of(b);
+            let bv = crate::strided::contiguous_elems::<f32>(b);
             let sum: Vec<f32> = bytemuck::cast_slice(&streamed[0]).to_vec();
             let min: Vec<f32> = bytemuck::cast_slice(&streamed[5]).to_vec();
             for i in (0..r * c).step_by(97) {
@@ -387,9 +387,5 @@ mod tests {
                 assert_eq!(min[i], if va[i] < bv[i] { va[i] } else { bv[i] }, "element {i}");
             }
         }
-    }
-
-    fn contiguous_elems_of(x: &ArrayData) -> Vec<f32> {
-        crate::strided::contiguous_elems::<f32>(x).to_vec()
     }
 }

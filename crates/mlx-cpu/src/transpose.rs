@@ -71,7 +71,7 @@ pub fn copy_blocked<T: Copy + Send + Sync>(src: &[T], layout: &Layout, dst: &mut
 fn rows_of<T: Copy>(src: &[T], base: isize, sr: isize, sc: isize, i0: usize, i1: usize, cols: usize, out: &mut [T], total: usize) {
     #[cfg(target_arch = "x86_64")]
     if std::mem::size_of::<T>() == 4 && sr == 1 && crate::transpose_avx::available() {
-        let nt = crate::transpose_avx::stream(total * 4) && cols % 8 == 0 && out.as_ptr() as usize % 32 == 0;
+        let nt = crate::nontemporal::worth_it(total * 4) && cols % 8 == 0 && out.as_ptr() as usize % 32 == 0;
         // SAFETY: `copy_blocked` checked that every offset the view reaches lies inside `src`
         // (`reachable_within`), and rows i0..i1 of the view are such offsets; `out` holds
         // exactly (i1 - i0) * cols elements that this call alone borrows; T is a plain 4-byte

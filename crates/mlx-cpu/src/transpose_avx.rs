@@ -15,12 +15,6 @@ pub fn available() -> bool {
     std::is_x86_feature_detected!("avx") && !crate::par::portable_only()
 }
 
-/// Whether an output of `bytes` bytes should be written with non-temporal stores (the policy of
-/// `crate::nontemporal`: smaller outputs are likely read again soon, from cache).
-pub fn stream(bytes: usize) -> bool {
-    crate::nontemporal::worth_it(bytes)
-}
-
 /// Writes rows `[i0, i1)` (all `cols` columns) of the view `out[i][j] = src[base + i + j * sc]`
 /// into `out` (row-major, `(i1 - i0) * cols` elements).
 ///
