@@ -1,10 +1,11 @@
-//! Our GEMM for x86-64 with AVX2+FMA: `C = A @ B` with A, B read through arbitrary strides and C
-//! a row-major matrix of the accumulator type ([`Acc`]): f32 (f32, f16 or bf16 elements, widened
-//! to f32 while packing; 6x16 micro-kernel) or f64 (6x8 micro-kernel).
+//! Our GEMM for x86-64 with AVX2+FMA or AVX-512F: `C = A @ B` with A, B read through arbitrary
+//! strides and C a row-major matrix of the accumulator type ([`Acc`]): f32 (f32, f16 or bf16
+//! elements, widened to f32 while packing) or f64. The [`Kernel`] is chosen at run time: 6x32
+//! (f32) / 6x16 (f64) AVX-512F kernels where the CPU has AVX-512F, else 6x16 / 6x8 AVX2 ones.
 //!
-//! BLIS/OpenBLAS-Haswell structure: for each `NC`-column block of B and each `KC`-deep slice of
-//! the inner dimension, B's slice is packed into `NR`-column micro-panels (k-major); `MC`-row
-//! blocks of A are packed into `MR`-row micro-panels and the 6x16 micro-kernel ([`x86`]) runs
+//! BLIS/OpenBLAS-Haswell structure: for each `NC`-column block of B and each `kc`-deep slice of
+//! the inner dimension, B's slice is packed into `nr`-column micro-panels (k-major); `MC`-row
+//! blocks of A are packed into `MR`-row micro-panels and the micro-kernel ([`x86`]) runs
 //! over them (B micro-panel in L1, A block in L2). Edge tiles run the same kernel on
 //! zero-padded panels into a scratch tile. Threads split C's columns when each gets a full NC
 //! block, and each runs the whole loop nest on its own, packing B a few panels at a time just
@@ -14,10 +15,11 @@
 //! apart (beyond what the hardware prefetchers follow).
 //!
 //! Invariants:
-//! - Each output element is `sum over KC slices (in order) of a 0-based FMA chain over the
-//!   slice`, computed by the same kernel whatever tile it lands in. Threads split rows or
-//!   columns of C, never the inner dimension, so results do not depend on the thread count.
-//! - The first KC slice overwrites C (no zeroing pass), later slices add to it.
+//! - Each output element is `sum over kc slices (in order) of a 0-based FMA chain over the
+//!   slice`, computed by the same kernel whatever tile it lands in (kernels of any width give
+//!   the same bits for the same `kc`). Threads split rows or columns of C, never the inner
+//!   dimension, so results do not depend on the thread count.
+//! - The first kc slice overwrites C (no zeroing pass), later slices add to it.
 //! - Pack buffers are per thread and reused across calls; a nested call (a product run inside
 //!   another's packing closure) finds the slot empty and allocates its own.
 
@@ -34,11 +36,15 @@ use crate::par;
 
 /// Micro-tile height (rows of A per micro-panel).
 pub const MR: usize = 6;
-/// The widest micro-tile (f32's), for scratch tiles of any accumulator type.
-const MAX_NR: usize = 16;
-/// Depth of one packed slice (a B micro-panel of KC x NR is 16 KiB for both accumulator types:
-/// half of L1d).
+/// The widest micro-tile (f32's with AVX-512), for scratch tiles of any kernel.
+const MAX_NR: usize = 32;
+/// Depth of one packed slice for the AVX2 kernels (a B micro-panel of KC x NR is 16 KiB for
+/// both accumulator types: half of L1d).
 const KC: usize = 256;
+/// Depth of one packed slice for the AVX-512 kernels, whose micro-panels are twice as wide: the
+/// B micro-panel stays at 16 KiB. Chosen by that rule, not measured: no machine here has
+/// AVX-512 (the kernels are tested under the Bochs emulator: `tools/avx512_emulated.sh`).
+const KC_512: usize = 128;
 /// Rows of A packed per block (MC x KC: 144 KiB of f32, 288 KiB of f64, inside the 1 MiB L2).
 const MC: usize = 144;
 /// Columns of B packed per block. With few rows the C block (m x NC f32, 512 KiB at m = 128)
@@ -51,40 +57,68 @@ const PACK_GROUP: usize = 8;
 /// the hardware prefetchers do not follow.
 const PACK_AHEAD: usize = 8;
 
-/// An accumulator type: what packed panels and C hold, with its micro-kernel.
-pub trait Acc: Num + Send + Sync + 'static {
+/// A micro-kernel with the blocking it runs under.
+#[derive(Clone, Copy)]
+pub struct Kernel<T> {
     /// Micro-tile width (columns of B per micro-panel): two vectors.
-    const NR: usize;
-    /// `C[0..MR, 0..NR] (+)= A @ B` for k-major packed panels (see `x86`).
-    ///
-    /// # Safety
-    /// As for the `x86` kernels; the CPU has AVX2+FMA.
-    unsafe fn kernel(kc: usize, a: *const Self, b: *const Self, c: *mut Self, ldc: usize, add: bool);
+    nr: usize,
+    /// Depth of one packed slice.
+    kc: usize,
+    /// `C[0..MR, 0..nr] (+)= A @ B` for k-major packed panels (see `x86`). Safety: as for the
+    /// `x86` kernels, whose CPU features [`Kernel::best`] checked.
+    run: unsafe fn(usize, *const T, *const T, *mut T, usize, bool),
 }
 
-/// `Acc` for `$t` with micro-tile width `$nr` and the `x86` kernel `$kernel`.
+/// An accumulator type: what packed panels and C hold, with its micro-kernels.
+pub trait Acc: Num + Send + Sync + 'static {
+    /// The AVX2+FMA kernel.
+    const AVX2: Kernel<Self>;
+    /// The AVX-512F kernel.
+    const AVX512: Kernel<Self>;
+}
+
+/// The `x86` kernel `$k` (off x86-64 a stand-in: [`available`] is false there, so no kernel runs).
+#[cfg(target_arch = "x86_64")]
+macro_rules! kernel_fn {
+    ($k:ident) => {
+        x86::$k
+    };
+}
+#[cfg(not(target_arch = "x86_64"))]
+macro_rules! kernel_fn {
+    ($k:ident) => {
+        off_x86
+    };
+}
+
+/// The stand-in kernel off x86-64 (never called).
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn off_x86<T>(_: usize, _: *const T, _: *const T, _: *mut T, _: usize, _: bool) {
+    unreachable!("gemm::available() is false off x86-64");
+}
+
+/// `Acc` for `$t` with its AVX2 kernel `$k2` (`$nr2` columns) and AVX-512 kernel `$k5` (`$nr5`).
 macro_rules! acc {
-    ($t:ty, $nr:expr, $kernel:ident) => {
+    ($t:ty, $k2:ident / $nr2:expr, $k5:ident / $nr5:expr) => {
         impl Acc for $t {
-            const NR: usize = $nr;
-            #[inline(always)]
-            unsafe fn kernel(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: forwarded from the caller's contract.
-                unsafe {
-                    x86::$kernel(kc, a, b, c, ldc, add)
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                {
-                    let _ = (kc, a, b, c, ldc, add);
-                    unreachable!("gemm::available() is false off x86-64");
-                }
-            }
+            const AVX2: Kernel<$t> = Kernel { nr: $nr2, kc: KC, run: kernel_fn!($k2) };
+            const AVX512: Kernel<$t> = Kernel { nr: $nr5, kc: KC_512, run: kernel_fn!($k5) };
         }
     };
 }
-acc!(f32, 16, kernel_6x16);
-acc!(f64, 8, kernel_6x8_f64);
+acc!(f32, kernel_6x16 / 16, kernel_6x32 / 32);
+acc!(f64, kernel_6x8_f64 / 8, kernel_6x16_f64 / 16);
+
+impl<T: Acc> Kernel<T> {
+    /// The widest kernel this CPU runs (AVX-512F unless [`par::has_avx512f`] says no).
+    pub fn best() -> Kernel<T> {
+        if par::has_avx512f() {
+            T::AVX512
+        } else {
+            T::AVX2
+        }
+    }
+}
 
 /// An element type that packing widens to the accumulator type `T`.
 pub trait Elem<T: Acc = f32>: Copy + Send + Sync + 'static {
@@ -189,7 +223,7 @@ fn with_buf<T: Acc, R>(slot: &'static std::thread::LocalKey<Cell<Vec<f64>>>, len
 
 /// `C = A @ B`: A is m x k at `a` with element strides `sa` (rows, columns), B is k x n at `b`
 /// with strides `sb`, C is m x n row-major at `c` with row stride `ldc`. Uses up to `threads`
-/// threads of the crate pool (work permitting).
+/// threads of the crate pool (work permitting) and the [`Kernel::best`] micro-kernel.
 ///
 /// # Safety
 /// [`available`] must hold. Every `a + i*sa[0] + p*sa[1]` (i < m, p < k) and
@@ -197,6 +231,17 @@ fn with_buf<T: Acc, R>(slot: &'static std::thread::LocalKey<Cell<Vec<f64>>>, len
 /// writable with no other access during the call.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: *const S, sa: [isize; 2], b: *const S, sb: [isize; 2], c: *mut T, ldc: usize, threads: usize) {
+    // SAFETY: forwarded; `best` picks a kernel this CPU runs.
+    unsafe { gemm_with(Kernel::best(), m, k, n, a, sa, b, sb, c, ldc, threads) }
+}
+
+/// [`gemm`] with the micro-kernel `kern`.
+///
+/// # Safety
+/// As for [`gemm`], and the CPU has `kern`'s features.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_with<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: usize, a: *const S, sa: [isize; 2], b: *const S, sb: [isize; 2], c: *mut T, ldc: usize, threads: usize) {
+    let nr = kern.nr;
     if m == 0 || n == 0 {
         return;
     }
@@ -213,19 +258,19 @@ pub unsafe fn gemm<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: *const S
     // would (once per NC block) and never wait for each other; the row split joins twice per
     // KC x NC slice and so runs at the slower thread's pace slice by slice (2048^3 on 2 threads
     // in one A/B run: 142.7 ms split by rows, 124.9 ms by columns).
-    if threads > 1 && n < threads * NC && m >= threads * MC && n >= threads * T::NR {
+    if threads > 1 && n < threads * NC && m >= threads * MC && n >= threads * nr {
         // SAFETY: forwarded from this function's contract.
-        unsafe { split_rows(m, k, n, a, sa, b, sb, c, ldc, threads) };
+        unsafe { split_rows(kern, m, k, n, a, sa, b, sb, c, ldc, threads) };
         return;
     }
     // Split C's columns: each piece runs the whole loop nest over its own columns, packing its
     // B panels just before using them (hot in cache), with no synchronization between pieces.
-    let pieces = threads.min(n.div_ceil(T::NR));
-    let cols = n.div_ceil(T::NR).div_ceil(pieces) * T::NR;
+    let pieces = threads.min(n.div_ceil(nr));
+    let cols = n.div_ceil(nr).div_ceil(pieces) * nr;
     par::for_each_index(n.div_ceil(cols), pieces > 1, &|t| {
         let (a, c) = (a, c);
         let (j0, j1) = (t * cols, ((t + 1) * cols).min(n));
-        for_each_slice(b, sb, (j0, j1), k, |slice| {
+        for_each_slice(kern, b, sb, (j0, j1), k, |slice| {
             // SAFETY: the slice's buffer is this thread's; this piece alone writes C's columns
             // j0..j1 (contract of `gemm` for the rest).
             unsafe { block(a, sa, c, ldc, &slice, (0, m), (0, slice.panels()), true) };
@@ -233,14 +278,14 @@ pub unsafe fn gemm<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: *const S
     });
 }
 
-/// Calls `f` for each KC x NC slice of B's columns `j0..j1`, NC blocks outer and KC slices
+/// Calls `f` for each kc x NC slice of B's columns `j0..j1`, NC blocks outer and kc slices
 /// inner (in order), with this thread's pack buffer sized for the slice.
-fn for_each_slice<S: Elem<T>, T: Acc>(b: Ptr<S>, sb: [isize; 2], (j0, j1): (usize, usize), k: usize, mut f: impl FnMut(Slice<S, T>)) {
+fn for_each_slice<S: Elem<T>, T: Acc>(kern: Kernel<T>, b: Ptr<S>, sb: [isize; 2], (j0, j1): (usize, usize), k: usize, mut f: impl FnMut(Slice<S, T>)) {
     for jc in (j0..j1).step_by(NC) {
         let nc = NC.min(j1 - jc);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
-            with_buf(&PACK_B, nc.div_ceil(T::NR) * T::NR * kc, |bp| f(Slice { b, sb, bp, jc, nc, pc, kc }));
+        for pc in (0..k).step_by(kern.kc) {
+            let kc = kern.kc.min(k - pc);
+            with_buf(&PACK_B, nc.div_ceil(kern.nr) * kern.nr * kc, |bp| f(Slice { kern, b, sb, bp, jc, nc, pc, kc }));
         }
     }
 }
@@ -251,9 +296,9 @@ fn for_each_slice<S: Elem<T>, T: Acc>(b: Ptr<S>, sb: [isize; 2], (j0, j1): (usiz
 /// # Safety
 /// As for [`gemm`].
 #[allow(clippy::too_many_arguments)]
-unsafe fn split_rows<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<T>, ldc: usize, threads: usize) {
+unsafe fn split_rows<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<T>, ldc: usize, threads: usize) {
     let rows = m.div_ceil(threads).div_ceil(MR) * MR;
-    for_each_slice(b, sb, (0, n), k, |slice| {
+    for_each_slice(kern, b, sb, (0, n), k, |slice| {
         let panels = slice.panels();
         let per = panels.div_ceil(threads);
         par::for_each_index(panels.div_ceil(per), true, &|t| {
@@ -272,9 +317,10 @@ unsafe fn split_rows<S: Elem<T>, T: Acc>(m: usize, k: usize, n: usize, a: Ptr<S>
     });
 }
 
-/// One KC x NC slice of B and its packed buffer.
+/// One kc x NC slice of B and its packed buffer, for the micro-kernel `kern`.
 #[derive(Clone, Copy)]
 struct Slice<S, T> {
+    kern: Kernel<T>,
     b: Ptr<S>,
     sb: [isize; 2],
     bp: *mut T,
@@ -291,7 +337,7 @@ unsafe impl<S, T> Sync for Slice<S, T> {}
 impl<S: Elem<T>, T: Acc> Slice<S, T> {
     /// Micro-panels in the slice.
     fn panels(&self) -> usize {
-        self.nc.div_ceil(T::NR)
+        self.nc.div_ceil(self.kern.nr)
     }
 
     /// Packs micro-panels `q0..q1` of the slice, PACK_GROUP panels at a time.
@@ -299,14 +345,14 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
     /// # Safety
     /// B's slice is readable (contract of [`gemm`]); no other thread touches these panels.
     unsafe fn pack(&self, q0: usize, q1: usize) {
-        let (sb, kc) = (self.sb, self.kc);
+        let (sb, kc, nr) = (self.sb, self.kc, self.kern.nr);
         for g in (q0..q1).step_by(PACK_GROUP) {
-            let (j0, j1) = (g * T::NR, ((g + PACK_GROUP).min(q1) * T::NR).min(self.nc));
+            let (j0, j1) = (g * nr, ((g + PACK_GROUP).min(q1) * nr).min(self.nc));
             // SAFETY: B rows pc..pc+kc, columns jc+j0..jc+j1 are readable; the destination
             // micro-panels from g (kc*NR elements each) lie inside the buffer.
             unsafe {
                 let src = self.b.0.offset(self.pc as isize * sb[0] + (self.jc + j0) as isize * sb[1]);
-                pack_b(kc, j1 - j0, src, sb, self.bp.add(g * T::NR * kc));
+                pack_b(kc, nr, j1 - j0, src, sb, self.bp.add(g * nr * kc));
             }
         }
     }
@@ -345,7 +391,7 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
         if self.sb[1] != 1 || steps == 0 {
             return Prefetch::NONE;
         }
-        let (j0, j1) = (q0 * T::NR, (q1 * T::NR).min(self.nc));
+        let (j0, j1) = (q0 * self.kern.nr, (q1 * self.kern.nr).min(self.nc));
         let lines = ((j1 - j0) * std::mem::size_of::<S>()).div_ceil(64);
         let offset = self.pc as isize * self.sb[0] + (self.jc + j0) as isize;
         let total = lines * self.kc;
@@ -368,7 +414,7 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
 /// thread touches this block of C or (with `pack`) these panels.
 #[allow(clippy::too_many_arguments)]
 unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: usize, sl: &Slice<S, T>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
-    let (kc, first) = (sl.kc, sl.pc == 0);
+    let (kc, first, nr) = (sl.kc, sl.pc == 0, sl.kern.nr);
     for ic in (i0..i1).step_by(MC) {
         let mc = MC.min(i1 - ic);
         let strips = mc.div_ceil(MR);
@@ -389,17 +435,17 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
                 // few lines per micro-tile, so that packing it reads from cache.
                 let mut ahead = if pack && ic == i0 && g1 < q1 { sl.rows_of(g1, (g1 + PACK_GROUP).min(q1), (g1 - g) * strips) } else { Prefetch::NONE };
                 for q in g..g1 {
-                    let j = sl.jc + q * T::NR;
-                    let w = T::NR.min(sl.jc + sl.nc - j);
+                    let j = sl.jc + q * nr;
+                    let w = nr.min(sl.jc + sl.nc - j);
                     // SAFETY: micro-panel q lies inside the packed slice.
-                    let bq = unsafe { sl.bp.add(q * T::NR * kc) };
+                    let bq = unsafe { sl.bp.add(q * nr * kc) };
                     for s in 0..strips {
                         ahead.step();
                         let i = ic + s * MR;
                         let h = MR.min(i1 - i);
                         // SAFETY: strip s is packed; the C tile rows i..i+h, columns j..j+w is
-                        // this thread's and writable; `available()` held at entry to `gemm`.
-                        unsafe { tile(kc, ap.add(s * MR * kc), bq, c.0.add(i * ldc + j), ldc, h, w, first) };
+                        // this thread's and writable; the CPU runs `sl.kern` (`gemm_with`).
+                        unsafe { tile(sl.kern, kc, ap.add(s * MR * kc), bq, c.0.add(i * ldc + j), ldc, h, w, first) };
                     }
                 }
             }
@@ -411,21 +457,22 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
 /// through a scratch tile (the padded rows/columns are zeros and are dropped).
 ///
 /// # Safety
-/// `ap` holds kc*MR and `bp` kc*NR packed elements; C rows `..h`, columns `..w` from `c` (row
-/// stride ldc) are writable; the CPU has AVX2+FMA.
+/// `ap` holds kc*MR and `bp` kc*nr packed elements; C rows `..h`, columns `..w` from `c` (row
+/// stride ldc) are writable; the CPU has `kern`'s features.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-unsafe fn tile<T: Acc>(kc: usize, ap: *const T, bp: *const T, c: *mut T, ldc: usize, h: usize, w: usize, first: bool) {
-    // SAFETY: forwarded from this function's contract; the scratch tile holds MR x NR.
+unsafe fn tile<T: Acc>(kern: Kernel<T>, kc: usize, ap: *const T, bp: *const T, c: *mut T, ldc: usize, h: usize, w: usize, first: bool) {
+    let nr = kern.nr;
+    // SAFETY: forwarded from this function's contract; the scratch tile holds MR x MAX_NR.
     unsafe {
-        if h == MR && w == T::NR {
-            T::kernel(kc, ap, bp, c, ldc, !first);
+        if h == MR && w == nr {
+            (kern.run)(kc, ap, bp, c, ldc, !first);
         } else {
             let mut t = [T::zero(); MR * MAX_NR];
-            T::kernel(kc, ap, bp, t.as_mut_ptr(), T::NR, false);
+            (kern.run)(kc, ap, bp, t.as_mut_ptr(), nr, false);
             for r in 0..h {
                 let row = std::slice::from_raw_parts_mut(c.add(r * ldc), w);
-                let src = &t[r * T::NR..r * T::NR + w];
+                let src = &t[r * nr..r * nr + w];
                 if first {
                     row.copy_from_slice(src);
                 } else {
@@ -439,13 +486,31 @@ unsafe fn tile<T: Acc>(kc: usize, ap: *const T, bp: *const T, c: *mut T, ldc: us
 }
 
 /// Packs `kc` rows x `w` columns of B (strides `sb`) into consecutive k-major micro-panels of
-/// NR columns (each kc*NR elements), zero-padding the last panel's columns beyond `w`. Row-major B
-/// is read row by row across the panels (sequential reads, few write streams).
+/// `nr` columns (each kc*nr elements), zero-padding the last panel's columns beyond `w`. Row-major
+/// B is read row by row across the panels (sequential reads, few write streams).
 ///
 /// # Safety
-/// The kc x w elements are readable; `dst` has room for `w.div_ceil(NR)` panels.
-unsafe fn pack_b<S: Elem<T>, T: Acc>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst: *mut T) {
-    let nr = T::NR;
+/// The kc x w elements are readable; `dst` has room for `w.div_ceil(nr)` panels.
+unsafe fn pack_b<S: Elem<T>, T: Acc>(kc: usize, nr: usize, w: usize, b: *const S, sb: [isize; 2], dst: *mut T) {
+    // A compile-time width turns each panel row's copy into a few vector moves (a run-time one
+    // calls memcpy per row).
+    // SAFETY: forwarded.
+    unsafe {
+        match nr {
+            8 => pack_b_n::<S, T, 8>(kc, w, b, sb, dst),
+            16 => pack_b_n::<S, T, 16>(kc, w, b, sb, dst),
+            32 => pack_b_n::<S, T, 32>(kc, w, b, sb, dst),
+            _ => unreachable!("micro-tile widths are 8, 16 and 32"),
+        }
+    }
+}
+
+/// [`pack_b`] for micro-panels of `NR` columns.
+///
+/// # Safety
+/// As for [`pack_b`].
+unsafe fn pack_b_n<S: Elem<T>, T: Acc, const NR: usize>(kc: usize, w: usize, b: *const S, sb: [isize; 2], dst: *mut T) {
+    let nr = NR;
     let (full, panels) = (w / nr, w.div_ceil(nr));
     // SAFETY: per the contract: rows p < kc and columns j < w are readable, dst has
     // panels*kc*NR.
@@ -606,14 +671,25 @@ mod tests {
         v[(off as isize + i as isize * s[0] + j as isize * s[1]) as usize].wide()
     }
 
-    /// Runs our GEMM on the views and checks it against an f64 triple loop; returns C.
-    fn check<T: Real>(m: usize, k: usize, n: usize, ka: usize, kb: usize, threads: usize) -> Vec<T> {
+    /// The kernels this CPU runs: AVX2 always, AVX-512 where present (said on stderr when not).
+    fn kernels<T: Acc>() -> Vec<Kernel<T>> {
+        if par::has_avx512f() {
+            vec![T::AVX2, T::AVX512]
+        } else {
+            eprintln!("no AVX-512F here: only the AVX2 kernels are tested");
+            vec![T::AVX2]
+        }
+    }
+
+    /// Runs our GEMM with `kern` on the views and checks it against an f64 triple loop; returns C.
+    #[allow(clippy::too_many_arguments)]
+    fn check<T: Real>(kern: Kernel<T>, m: usize, k: usize, n: usize, ka: usize, kb: usize, threads: usize) -> Vec<T> {
         let (av, oa, sa) = view::<T>(m, k, ka, (m * 31 + k) as u64);
         let (bv, ob, sb) = view::<T>(k, n, kb, (k * 17 + n) as u64);
         let mut c = vec![T::from_f32(f32::NAN); m * n];
-        // SAFETY: available() is checked by the callers; the views lie in their storage and c
-        // holds m*n.
-        unsafe { gemm::<T, T>(m, k, n, av.as_ptr().add(oa), sa, bv.as_ptr().add(ob), sb, c.as_mut_ptr(), n, threads) };
+        // SAFETY: available() is checked by the callers, who pass kernels from `kernels`; the
+        // views lie in their storage and c holds m*n.
+        unsafe { gemm_with::<T, T>(kern, m, k, n, av.as_ptr().add(oa), sa, bv.as_ptr().add(ob), sb, c.as_mut_ptr(), n, threads) };
         for i in 0..m {
             for j in 0..n {
                 let want: f64 = (0..k).map(|p| at(&av, oa, sa, i, p) * at(&bv, ob, sb, p, j)).sum();
@@ -635,8 +711,12 @@ mod tests {
             for &n in &dims {
                 for &k in &[0, 1, 3, 8, 13] {
                     for ka in 0..5 {
-                        check::<f32>(m, k, n, ka, (ka + m + n) % 5, 1);
-                        check::<f64>(m, k, n, ka, (ka + m + n) % 5, 1);
+                        for kern in kernels::<f32>() {
+                            check(kern, m, k, n, ka, (ka + m + n) % 5, 1);
+                        }
+                        for kern in kernels::<f64>() {
+                            check(kern, m, k, n, ka, (ka + m + n) % 5, 1);
+                        }
                     }
                 }
             }
@@ -648,27 +728,54 @@ mod tests {
         if !available() {
             return;
         }
-        at_block_boundaries::<f32>();
-        at_block_boundaries::<f64>();
+        for kern in kernels::<f32>() {
+            at_block_boundaries(kern);
+        }
+        for kern in kernels::<f64>() {
+            at_block_boundaries(kern);
+        }
     }
 
-    fn at_block_boundaries<T: Real>() {
-        let nr = T::NR;
+    fn at_block_boundaries<T: Real>(kern: Kernel<T>) {
+        let (nr, kc) = (kern.nr, kern.kc);
         for &(m, k, n) in &[
-            (MC - 1, KC + 1, 2 * nr + 1),
-            (MC + 1, 2 * KC + 3, 3 * nr - 1),
-            (2 * MC + 5, KC - 1, nr + 3),
-            (6 * MR + 1, 3 * KC, 5 * nr),
+            (MC - 1, kc + 1, 2 * nr + 1),
+            (MC + 1, 2 * kc + 3, 3 * nr - 1),
+            (2 * MC + 5, kc - 1, nr + 3),
+            (6 * MR + 1, 3 * kc, 5 * nr),
             (3, 7, NC + 1),
-            (7, KC + 5, NC + 2 * nr - 1),
+            (7, kc + 5, NC + 2 * nr - 1),
             (300, 70, 90),
             (2 * MC + 1, 5, 2 * NC + nr + 1), // rows enough to split, but an NC block per thread
         ] {
             for (ka, kb) in [(0, 0), (1, 1), (3, 2), (2, 4)] {
-                let one = check::<T>(m, k, n, ka, kb, 1);
-                let two = check::<T>(m, k, n, ka, kb, 2);
+                let one = check(kern, m, k, n, ka, kb, 1);
+                let two = check(kern, m, k, n, ka, kb, 2);
                 // Threads split rows or columns, never the inner dimension: identical bits.
                 assert!(one.iter().zip(&two).all(|(x, y)| x.wide().to_bits() == y.wide().to_bits()), "{m}x{k}x{n}");
+            }
+        }
+    }
+
+    /// The AVX-512 kernels give the AVX2 kernels' bits when both use the same slice depth (each
+    /// lane runs the same FMA chain), so the wide kernels are checked element for element.
+    #[test]
+    fn avx512_kernels_match_avx2_bits() {
+        if !available() || !par::has_avx512f() {
+            eprintln!("no AVX-512F here: nothing to compare");
+            return;
+        }
+        same_bits::<f32>();
+        same_bits::<f64>();
+    }
+
+    fn same_bits<T: Real>() {
+        let narrow = Kernel { kc: KC_512, ..T::AVX2 };
+        for &(m, k, n) in &[(6, 5, 32), (13, 2 * KC_512 + 7, 71), (MC + 7, 300, NC + 45), (1, 9, 3)] {
+            for (ka, kb) in [(0, 0), (1, 2), (3, 4)] {
+                let wide = check(T::AVX512, m, k, n, ka, kb, 2);
+                let base = check(narrow, m, k, n, ka, kb, 1);
+                assert!(wide.iter().zip(&base).all(|(x, y)| x.wide().to_bits() == y.wide().to_bits()), "{m}x{k}x{n} kinds {ka},{kb}");
             }
         }
     }

@@ -106,6 +106,24 @@ pub fn portable_only() -> bool {
     *PORTABLE.get_or_init(|| std::env::var("MLX_RS_PORTABLE").is_ok_and(|v| !v.is_empty() && v != "0"))
 }
 
+/// True when the CPU supports AVX-512F, [`has_avx2_fma`] holds and `MLX_RS_NO_AVX512` is not
+/// set (to anything but `0` or the empty string; it keeps the AVX2 kernels, e.g. to compare the
+/// two on one machine). Only the GEMM micro-kernels use AVX-512.
+pub fn has_avx512f() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let off = std::env::var("MLX_RS_NO_AVX512").is_ok_and(|v| !v.is_empty() && v != "0");
+            has_avx2_fma() && std::is_x86_feature_detected!("avx512f") && !off
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
+}
+
 /// True when the CPU supports AVX2 and FMA and [`portable_only`] is off. Computed once: it is
 /// asked on every [`simd!`] evaluation, per row in the strided paths.
 #[inline]

@@ -1,7 +1,10 @@
-//! The AVX2+FMA micro-kernels: a 6 x NR tile of C held in 12 ymm accumulators (f32: 6x16,
-//! f64: 6x8); each step of the inner dimension loads NR packed B values (2 ymm), broadcasts 6
-//! packed A values and issues 12 FMAs. Accumulators start at zero, so a tile's value depends only
-//! on its packed panels.
+//! The micro-kernels: a 6 x NR tile of C held in 12 vector accumulators; each step of the inner
+//! dimension loads NR packed B values (2 vectors), broadcasts 6 packed A values and issues 12
+//! FMAs. AVX2+FMA (ymm): f32 6x16, f64 6x8. AVX-512F (zmm): f32 6x32, f64 6x16.
+//!
+//! Accumulators start at zero and every lane runs the same FMA chain over p = 0..kc whatever the
+//! vector width, so a C element's value depends only on its row of A and column of B in the
+//! packed panels: the AVX2 and AVX-512 kernels give bit-identical tiles.
 
 use std::arch::x86_64::*;
 
@@ -9,14 +12,15 @@ use super::MR;
 
 /// One kernel: `$name` for element `$t` with vector `$v` of `$l` lanes (NR = 2 * `$l`).
 macro_rules! kernel {
-    ($name:ident, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
+    ($name:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
         /// `C[0..6, 0..NR] (+)= A @ B` for k-major packed panels `a` (kc x 6) and `b` (kc x NR);
         /// C has row stride `ldc` and unit column stride; `add` adds to C instead of overwriting.
         ///
         /// # Safety
-        /// The CPU supports AVX2 and FMA; `a` holds kc*6 and `b` kc*NR readable elements; the 6
-        /// rows of NR elements at `c + r*ldc` are writable (and readable when `add`).
-        #[target_feature(enable = "avx2,fma")]
+        /// The CPU supports the kernel's features (AVX2 and FMA, or AVX-512F); `a` holds kc*6
+        /// and `b` kc*NR readable elements; the 6 rows of NR elements at `c + r*ldc` are
+        /// writable (and readable when `add`).
+        #[target_feature(enable = $features)]
         pub unsafe fn $name(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
             const NR: usize = 2 * $l;
             // SAFETY: every pointer offset below stays inside the panels / tile of the contract.
@@ -65,5 +69,27 @@ macro_rules! kernel {
     };
 }
 
-kernel!(kernel_6x16, f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
-kernel!(kernel_6x8_f64, f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
+kernel!(kernel_6x16, "avx2,fma", f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
+kernel!(kernel_6x8_f64, "avx2,fma", f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
+kernel!(kernel_6x32, "avx512f,avx2,fma", f32, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, broadcast512_ps, _mm512_fmadd_ps, _mm512_add_ps);
+kernel!(kernel_6x16_f64, "avx512f,avx2,fma", f64, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, broadcast512_pd, _mm512_fmadd_pd, _mm512_add_pd);
+
+/// `*x` in every lane (an embedded-broadcast memory operand of the FMA once inlined).
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn broadcast512_ps(x: &f32) -> __m512 {
+    _mm512_set1_ps(*x)
+}
+
+/// As [`broadcast512_ps`] for f64.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn broadcast512_pd(x: &f64) -> __m512d {
+    _mm512_set1_pd(*x)
+}
