@@ -1,6 +1,7 @@
 //! The `char_lm` example's checkpoints resume exactly: training k steps, saving, loading into a
 //! fresh trainer and training m more gives the same losses and parameters, bit for bit, as
-//! k + m uninterrupted steps (with AdamW, and with Muon + AdamW through MultiOptimizer).
+//! k + m uninterrupted steps (with AdamW, and with Muon + AdamW through MultiOptimizer), also
+//! while other threads build and load trainers.
 
 #[path = "../examples/char_lm/lm.rs"]
 #[allow(dead_code)]
@@ -73,4 +74,27 @@ fn sampling_is_reproducible_and_uses_the_vocabulary() {
     assert_eq!(a, b);
     assert_eq!(a.chars().count(), 23);
     assert!(a.starts_with("And") && a.chars().all(|c| t.vocab.chars.contains(&c)));
+}
+
+/// Building models draws from the process-wide random state: trainers created and loaded on
+/// several threads at once still start from their seed's parameters (a load's draws used to
+/// interleave with another thread's `new`, and CI saw a resume test start elsewhere).
+#[test]
+fn trainers_built_on_several_threads_start_alike() {
+    let text = text();
+    let expected = params(&Trainer::new(small("adamw"), &text).unwrap());
+    let path = std::env::temp_dir().join(format!("char_lm_threads_{}.safetensors", std::process::id()));
+    Trainer::new(small("muon"), &text).unwrap().save(&path).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..40 {
+                Trainer::load(&path, &text).unwrap();
+            }
+        });
+        for _ in 0..40 {
+            let got = params(&Trainer::new(small("adamw"), &text).unwrap());
+            assert!(got == expected, "a trainer built while another thread loaded one started from other parameters");
+        }
+    });
+    std::fs::remove_file(&path).ok();
 }

@@ -128,6 +128,16 @@ impl CharLm {
         })
     }
 
+    /// `new` after `random::seed(c.seed)`. Initialization draws from the process-wide random
+    /// state, so every model built here holds one lock from the seed to the last draw: models
+    /// built on several threads at once cannot interleave their draws.
+    pub fn seeded(vocab: usize, c: &Config) -> Result<Self> {
+        static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        nn::init::seed(c.seed);
+        CharLm::new(vocab, c)
+    }
+
     /// Tokens `(B, T)` (T <= context) -> logits `(B, T, vocab)`.
     pub fn forward(&self, tokens: &Tensor) -> Result<Tensor> {
         let t = tokens.shape()[1];
@@ -180,14 +190,7 @@ impl Trainer {
     /// `key(config.seed + 1)`.
     pub fn new(config: Config, text: &str) -> Result<Self> {
         let vocab = Vocab::of(text);
-        let model = {
-            // Initialization draws from the process-wide random state: hold a lock from the
-            // seed to the last draw so trainers built on other threads cannot interleave.
-            static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
-            let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
-            nn::init::seed(config.seed);
-            CharLm::new(vocab.len(), &config)?
-        };
+        let model = CharLm::seeded(vocab.len(), &config)?;
         let optimizer = make_optimizer(&config)?;
         let data = Tensor::from_vec(vocab.encode(text)?);
         let key = random::key(config.seed.wrapping_add(1));
@@ -251,7 +254,10 @@ impl Trainer {
         let (arrays, meta) = mlx::io::load_safetensors(path)?;
         let config = Config::from_metadata(&meta)?;
         let vocab = Vocab { chars: meta.get("vocab").map(|v| v.chars().collect()).unwrap_or_default() };
-        let mut model = CharLm::new(vocab.len(), &config)?;
+        // Built as a fresh run builds it (its initial values are then overwritten): through
+        // `seeded`, so that it cannot draw from the global random state between another
+        // thread's seed and draws.
+        let mut model = CharLm::seeded(vocab.len(), &config)?;
         let pick = |prefix: &str| -> Tree { arrays.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone()))).collect() };
         nn::load_tree(&mut model, &pick("model."), true)?;
         let mut optimizer = make_optimizer(&config)?;
