@@ -12,6 +12,8 @@
 # reason.
 #
 # Usage: tools/avx512_emulated.sh [test-filter...]   (default: gemm:: matmul:: conv::)
+# Env: MLX_RS_EMU_CPU (Bochs CPU model, default corei7_skylake_x), MLX_RS_EMU_APPEND (extra
+# kernel arguments).
 # Needs: apt-get (Debian 12), the Rust toolchain. Cache: $MLX_RS_CACHE (default ~/.cache/mlx-rs).
 set -euo pipefail
 
@@ -84,7 +86,7 @@ PROMPT 0
 TIMEOUT 0
 LABEL linux
   KERNEL /vmlinuz
-  APPEND initrd=/initrd.gz console=ttyS0,115200 loglevel=3 mitigations=off tsc=reliable random.trust_cpu=on lpj=100000 nowatchdog
+  APPEND initrd=/initrd.gz console=ttyS0,115200 loglevel=3 mitigations=off tsc=reliable random.trust_cpu=on lpj=100000 nowatchdog ${MLX_RS_EMU_APPEND:-}
 EOF
 genisoimage -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
     -boot-load-size 4 -boot-info-table -J -R "$work/iso"
@@ -92,7 +94,7 @@ genisoimage -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot
 cat >"$work/bochsrc" <<EOF
 display_library: nogui
 megs: 512
-cpu: model=corei7_skylake_x, count=1, ips=20000000, reset_on_triple_fault=0
+cpu: model=${MLX_RS_EMU_CPU:-corei7_skylake_x}, count=1, ips=20000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14

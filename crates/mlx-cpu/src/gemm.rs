@@ -7,12 +7,12 @@
 //! the inner dimension, B's slice is packed into `nr`-column micro-panels (k-major); `MC`-row
 //! blocks of A are packed into `MR`-row micro-panels and the micro-kernel ([`x86`]) runs
 //! over them (B micro-panel in L1, A block in L2). Edge tiles run the same kernel on
-//! zero-padded panels into a scratch tile. Threads split C's columns when each gets a full NC
-//! block, and each runs the whole loop nest on its own, packing B a few panels at a time just
-//! before using them. With fewer columns they split C's rows when each gets a full MC block
-//! (every B slice is then packed once, in parallel, and shared), and otherwise the columns
-//! again. Packing prefetches the B rows it reads next, which lie a page or more
-//! apart (beyond what the hardware prefetchers follow).
+//! zero-padded panels into a scratch tile. With an MC block of rows per thread, threads split
+//! C's rows: every B slice is packed once, in parallel, and shared, and the threads claim small
+//! row pieces as they go, so that a slower core does less of the work. With fewer rows they
+//! split C's columns in fixed shares, and each runs the whole loop nest on its own, packing B
+//! a few panels at a time just before using them. Packing prefetches the B rows it reads next,
+//! which lie a page or more apart (beyond what the hardware prefetchers follow).
 //!
 //! Invariants:
 //! - Each output element is `sum over kc slices (in order) of a 0-based FMA chain over the
@@ -47,6 +47,11 @@ const KC: usize = 256;
 const KC_512: usize = 128;
 /// Rows of A packed per block (MC x KC: 144 KiB of f32, 288 KiB of f64, inside the 1 MiB L2).
 const MC: usize = 144;
+/// Rows of C per piece of the row split: small, so that the threads finish each slice together
+/// (a piece is about 0.3 ms at kc = 256, NC = 1024), yet 8 A strips that reuse each B micro-panel
+/// (48 rows: 116-127 ms for 2048^3 on 2 threads; 96 and 144 rows: 124-126 and 138 ms; fixed
+/// halves: 134-138 ms, in the same A/B runs).
+const ROW_PIECE: usize = 8 * MR;
 /// Columns of B packed per block. With few rows the C block (m x NC f32, 512 KiB at m = 128)
 /// stays in L2 across all KC slices; 4096 measured 15-20% slower at 128x4096x4096 and the same
 /// at 1024^3 and 2048^3.
@@ -254,13 +259,11 @@ unsafe fn gemm_with<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: 
     }
     let (a, b, c) = (Ptr(a as *mut S), Ptr(b as *mut S), Ptr(c));
     let threads = threads.max(1);
-    // With an NC block of columns per thread, the column pieces pack A as often as the row split
-    // would (once per NC block) and never wait for each other; the row split joins twice per
-    // kc x NC slice and so runs at the slower thread's pace slice by slice (2048^3 on 2 threads
-    // in one A/B run: 142.7 ms split by rows, 124.9 ms by columns).
-    if threads > 1 && n < threads * NC && m >= threads * MC && n >= threads * nr {
+    // Enough rows for an MC block per thread: split rows (see `split_rows`). The column split
+    // below hands each thread a fixed share, so it runs at the slower core's pace.
+    if threads > 1 && m >= threads * MC && n >= threads * nr {
         // SAFETY: forwarded from this function's contract.
-        unsafe { split_rows(kern, m, k, n, a, sa, b, sb, c, ldc, threads) };
+        unsafe { split_rows(kern, m, k, n, a, sa, b, sb, c, ldc) };
         return;
     }
     // Split C's columns: each piece runs the whole loop nest over its own columns, packing its
@@ -290,26 +293,26 @@ fn for_each_slice<S: Elem<T>, T: Acc>(kern: Kernel<T>, b: Ptr<S>, sb: [isize; 2]
     }
 }
 
-/// [`gemm`] with C's rows split between `threads` threads (each gets at least one MC block):
-/// each B slice is packed once, in parallel, and shared.
+/// [`gemm`] with C's rows split between the pool's threads: each kc x NC slice of B is packed
+/// once, in parallel, and shared; then the threads claim [`ROW_PIECE`]-row pieces of C as they
+/// finish the previous ones, so a slower core takes fewer (this VM's two vCPUs: 217 and 274 ms
+/// for the same 2048^3 product run on both at once; fixed halves ran at the slower one's pace).
 ///
 /// # Safety
 /// As for [`gemm`].
 #[allow(clippy::too_many_arguments)]
-unsafe fn split_rows<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<T>, ldc: usize, threads: usize) {
-    let rows = m.div_ceil(threads).div_ceil(MR) * MR;
+unsafe fn split_rows<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<T>, ldc: usize) {
     for_each_slice(kern, b, sb, (0, n), k, |slice| {
         let panels = slice.panels();
-        let per = panels.div_ceil(threads);
-        par::for_each_index(panels.div_ceil(per), true, &|t| {
+        par::for_each_index(panels.div_ceil(PACK_GROUP), true, &|g| {
             // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
             let sl = slice;
-            // SAFETY: piece t packs only its own panels.
-            unsafe { sl.pack(t * per, ((t + 1) * per).min(panels)) };
+            // SAFETY: piece g packs only its own panels.
+            unsafe { sl.pack(g * PACK_GROUP, ((g + 1) * PACK_GROUP).min(panels)) };
         });
-        par::for_each_index(m.div_ceil(rows), true, &|t| {
+        par::for_each_index(m.div_ceil(ROW_PIECE), true, &|t| {
             let (a, c, sl) = (a, c, slice);
-            let (i0, i1) = (t * rows, ((t + 1) * rows).min(m));
+            let (i0, i1) = (t * ROW_PIECE, ((t + 1) * ROW_PIECE).min(m));
             // SAFETY: the packed slice is complete (the packing pass returned); this piece
             // writes only C rows i0..i1.
             unsafe { block(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
@@ -747,7 +750,7 @@ mod tests {
             (3, 7, NC + 1),
             (7, kc + 5, NC + 2 * nr - 1),
             (300, 70, 90),
-            (2 * MC + 1, 5, 2 * NC + nr + 1), // rows enough to split, but an NC block per thread
+            (2 * MC + 1, 5, 2 * NC + nr + 1), // rows split, B in several NC blocks
         ] {
             for (ka, kb) in [(0, 0), (1, 1), (3, 2), (2, 4)] {
                 let one = check(kern, m, k, n, ka, kb, 1);
