@@ -64,14 +64,17 @@ macro_rules! logaddexp {
     }};
 }
 
-/// MLX's complex `logaddexp`: the operand with the larger real part (lexicographic order) plus
-/// `log1p(exp(smaller - larger))`; NaN if either is NaN.
+/// MLX's complex `logaddexp`: `hi + log1p(exp(lo - hi))` with `hi`, `lo` from MLX's complex
+/// maximum and minimum, which return `x` when `x` has a NaN part and otherwise compare
+/// lexicographically (so a NaN part in `y` alone can lose: `logaddexp(1e-6, -inf + nanj)` is
+/// `1e-6` in MLX, `logaddexp(-inf + nanj, 1e-6)` is NaN). `hi` is returned as is when `lo`
+/// equals -inf or `hi` equals +inf as complex numbers (imaginary part 0):
+/// `logaddexp(-inf - 1j, -inf - 1j)` is NaN there, not `-inf - 1j`.
 pub fn logaddexp_c64(x: C64, y: C64) -> C64 {
-    if x.is_nan() || y.is_nan() {
-        return C64::new(f32::NAN, f32::NAN);
-    }
-    let (hi, lo) = if Num::lt(y, x) { (x, y) } else { (y, x) };
-    if lo.re == f32::NEG_INFINITY || hi.re == f32::INFINITY {
+    let x_nan = x.is_nan();
+    let hi = if x_nan || Num::lt(y, x) { x } else { y };
+    let lo = if x_nan || Num::lt(x, y) { x } else { y };
+    if lo == C64::new(f32::NEG_INFINITY, 0.0) || hi == C64::new(f32::INFINITY, 0.0) {
         return hi;
     }
     hi + ((lo - hi).exp() + C64::new(1.0, 0.0)).ln()
@@ -334,6 +337,42 @@ mod tests {
         assert_eq!(IntMath::pow(2u8, 9), 0);
         assert_eq!(IntMath::pow(3i32, -1), 0);
         assert_eq!(IntMath::pow(-2i32, 3), -8);
+    }
+
+    #[test]
+    fn complex_logaddexp_at_infinities_matches_mlx() {
+        let c = C64::new;
+        let (inf, nan) = (f32::INFINITY, f32::NAN);
+        let y = c(0.5, 1.0);
+        // (x, y, mx.logaddexp(x, y)) from MLX 0.32.4, complex64.
+        let cases = [
+            (c(-inf, -1.0), c(-inf, -1.0), c(nan, nan)),
+            (c(-inf, 0.0), c(-inf, 0.0), c(-inf, 0.0)),
+            (c(1.0, inf), c(1.0, inf), c(nan, nan)),
+            (c(inf, 2.0), c(inf, 2.0), c(nan, nan)),
+            (c(-inf, -1.0), y, y),
+            (c(inf, 2.0), y, c(inf, 2.0)),
+            (c(inf, 0.0), y, c(inf, 0.0)),
+        ];
+        let same = |a: C64, b: C64| (a.re == b.re || (a.re.is_nan() && b.re.is_nan())) && (a.im == b.im || (a.im.is_nan() && b.im.is_nan()));
+        for (x, y, want) in cases {
+            for got in [logaddexp_c64(x, y), logaddexp_c64(y, x)] {
+                assert!(same(got, want), "logaddexp({x}, {y}) = {got}, MLX: {want}");
+            }
+        }
+        // A NaN part: the order matters (mx.logaddexp(y, a) and mx.logaddexp(a, y), y = 1e-6).
+        let y = c(1e-6, 0.0);
+        let nan_nan = c(nan, nan);
+        for (a, y_first) in [
+            (c(-inf, nan), y),
+            (c(nan, 0.0), nan_nan),
+            (c(0.0, nan), nan_nan),
+            (c(inf, nan), c(inf, nan)),
+            (c(1.0, nan), nan_nan),
+        ] {
+            assert!(same(logaddexp_c64(y, a), y_first), "logaddexp({y}, {a})");
+            assert!(same(logaddexp_c64(a, y), nan_nan), "logaddexp({a}, {y})");
+        }
     }
 
     #[test]
