@@ -8,23 +8,31 @@
 //!   hardware prefetcher streams it); per block, 8 rows of W at a time are FMA'd into y.
 //! - `W @ x` with W's rows contiguous ([`gemv_dots`]): one dot product per row, 4 rows at a time
 //!   sharing the loads of x.
-//! - AVX2+FMA kernels are chosen at run time (`par::has_avx2_fma`); other CPUs use the portable
-//!   loops, which have the same structure.
+//! - AVX-512F kernels (`par::has_avx512f`) or AVX2+FMA ones (`par::has_avx2_fma`) are chosen at
+//!   run time; other CPUs use the portable loops, which have the same structure.
 //!
 //! Invariant: each output element is computed in one fixed order that depends only on the
-//! problem size, never on the thread count: in `x @ W` a column's value does not depend on where
-//! column blocks are cut (the vector body and the scalar tail do the same fused multiply-adds in
-//! the same order), so blocks may follow the thread count; in `W @ x` a row's dot product does
-//! not depend on which rows share its pass.
+//! problem size and the kernel family, never on the thread count: in `x @ W` a column's value
+//! does not depend on where column blocks are cut (the vector body and the scalar tail do the
+//! same fused multiply-adds in the same order, lane by lane, so the AVX2 and AVX-512 kernels
+//! agree bit for bit), so blocks may follow the thread count; in `W @ x` a row's dot product
+//! does not depend on which rows share its pass (its lanes, 8 or 16 f32, are summed in a fixed
+//! order, so the two families round differently).
 
 use crate::num::Num;
 use crate::par;
 
-/// Bytes of y per column block of `x @ W` (f32: 4096 columns): y stays in L1, and each row piece
-/// is 4 pages long. Measured (1 thread, 4096x4096 f32, min of 40, standalone harness under
-/// load): 16 KiB blocks 3.3-3.4 ms, 8 KiB 3.5-3.7 ms; 4 rows per pass instead of 8 and software
-/// prefetch (256-1024 floats ahead) were slower.
+/// Bytes of y per column block of `x @ W` for the AVX2 kernels (f32: 4096 columns): y stays in
+/// L1, and each row piece is 4 pages long. Measured on an AVX2-only EPYC (1 thread, 4096x4096
+/// f32, min of 40, standalone harness under load): 16 KiB blocks 3.3-3.4 ms, 8 KiB 3.5-3.7 ms;
+/// 4 rows per pass instead of 8 and software prefetch (256-1024 floats ahead) were slower.
 const COL_BYTES: usize = 16 << 10;
+
+/// Bytes of y per column block for the AVX-512 kernels (f32: 1024 columns, a page of each row).
+/// Measured on a Zen 5 EPYC (1 thread, 4096x4096 f32 on huge pages, median of 40, standalone
+/// harness, two runs): 4 KiB 1.19-1.26 ms, 8 KiB 1.26-1.28, 16 KiB 1.32-1.42, 2 KiB 1.70-1.83;
+/// the AVX2 kernel with 16 KiB blocks took 1.70-1.87 ms there.
+const COL_BYTES_512: usize = 4 << 10;
 
 /// Rows per piece of `W @ x` handed to a thread: about 256 KiB of W.
 const DOT_ROWS_BYTES: usize = 1 << 18;
@@ -88,7 +96,8 @@ pub(crate) fn gemv_rows<T: Gemv>(x: &[T], ox: usize, sx: isize, w: &[T], ow: usi
     // SAFETY: `ow` is in bounds (checked by `check_rows`).
     let base = InPtr(unsafe { w.as_ptr().add(ow) });
     let parallel = parallel && k * n >= par::PAR_MIN_ELEMS * 4;
-    let mut cols = COL_BYTES / std::mem::size_of::<T>();
+    let block_bytes = if par::has_avx512f() { COL_BYTES_512 } else { COL_BYTES };
+    let mut cols = block_bytes / std::mem::size_of::<T>();
     if parallel {
         // One block per thread at least (results do not depend on the cut, see the module doc).
         cols = cols.min(n.div_ceil(par::num_threads()).div_ceil(64) * 64);
@@ -167,11 +176,11 @@ mod portable {
     }
 }
 
-/// AVX2+FMA kernels for one element type: `$v` the vector type, `$l` its lanes, and the
-/// matching intrinsics.
+/// SIMD kernels for one element type and instruction set: `$features` the target features,
+/// `$v` the vector type, `$l` its lanes, and the matching intrinsics.
 #[cfg(target_arch = "x86_64")]
-macro_rules! avx2_kernels {
-    ($modname:ident, $t:ty, $v:ty, $l:expr, $loadu:ident, $storeu:ident, $set1:ident, $fmadd:ident, $mul:ident, $add:ident, $zero:ident) => {
+macro_rules! simd_kernels {
+    ($modname:ident, $features:literal, $t:ty, $v:ty, $l:expr, $loadu:ident, $storeu:ident, $set1:ident, $fmadd:ident, $mul:ident, $add:ident, $zero:ident) => {
         mod $modname {
             use std::arch::x86_64::*;
 
@@ -195,8 +204,8 @@ macro_rules! avx2_kernels {
             /// of W; two partial sums keep the FMA chain short.
             ///
             /// # Safety
-            /// The CPU supports AVX2 and FMA; the pointer contract of `Gemv::rows_block`.
-            #[target_feature(enable = "avx2,fma")]
+            /// The CPU supports `$features`; the pointer contract of `Gemv::rows_block`.
+            #[target_feature(enable = $features)]
             pub unsafe fn rows_block(xs: &[$t], w: *const $t, rw: isize, y: &mut [$t]) {
                 let (n, k) = (y.len(), xs.len());
                 let nv = n / L * L;
@@ -262,7 +271,7 @@ macro_rules! avx2_kernels {
             /// per step, their lanes summed in a fixed order, then the scalar tail. Shared by
             /// the 4-row pass (same operations, same order), so a row's value does not depend
             /// on its neighbours.
-            #[target_feature(enable = "avx2,fma")]
+            #[target_feature(enable = $features)]
             unsafe fn dot_finish(a0: $v, a1: $v, r: *const $t, xs: &[$t], from: usize) -> $t {
                 let mut lanes = [0.0 as $t; L];
                 // SAFETY: `lanes` has L elements; the tail reads row elements from..xs.len()
@@ -280,8 +289,8 @@ macro_rules! avx2_kernels {
             /// See `Gemv::dots_block`.
             ///
             /// # Safety
-            /// The CPU supports AVX2 and FMA; the pointer contract of `Gemv::dots_block`.
-            #[target_feature(enable = "avx2,fma")]
+            /// The CPU supports `$features`; the pointer contract of `Gemv::dots_block`.
+            #[target_feature(enable = $features)]
             pub unsafe fn dots_block(w: *const $t, rw: isize, xs: &[$t], y: &mut [$t]) {
                 let k = xs.len();
                 let kv = k / (2 * L) * (2 * L);
@@ -326,14 +335,23 @@ macro_rules! avx2_kernels {
 }
 
 #[cfg(target_arch = "x86_64")]
-avx2_kernels!(avx2_f32, f32, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_setzero_ps);
+simd_kernels!(avx2_f32, "avx2,fma", f32, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_setzero_ps);
 #[cfg(target_arch = "x86_64")]
-avx2_kernels!(avx2_f64, f64, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_setzero_pd);
+simd_kernels!(avx2_f64, "avx2,fma", f64, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_setzero_pd);
+#[cfg(target_arch = "x86_64")]
+simd_kernels!(avx512_f32, "avx512f,avx2,fma", f32, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps, _mm512_setzero_ps);
+#[cfg(target_arch = "x86_64")]
+simd_kernels!(avx512_f64, "avx512f,avx2,fma", f64, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_mul_pd, _mm512_add_pd, _mm512_setzero_pd);
 
 macro_rules! impl_gemv {
-    ($t:ty, $avx:ident) => {
+    ($t:ty, $avx:ident, $avx512:ident) => {
         impl Gemv for $t {
             unsafe fn rows_block(xs: &[$t], w: *const $t, rw: isize, y: &mut [$t]) {
+                #[cfg(target_arch = "x86_64")]
+                if par::has_avx512f() {
+                    // SAFETY: AVX-512F (and AVX2+FMA) are present (checked); contract forwarded.
+                    return unsafe { $avx512::rows_block(xs, w, rw, y) };
+                }
                 #[cfg(target_arch = "x86_64")]
                 if par::has_avx2_fma() {
                     // SAFETY: AVX2+FMA are present (checked); pointer contract forwarded.
@@ -343,6 +361,11 @@ macro_rules! impl_gemv {
                 unsafe { portable::rows_block(xs, w, rw, y) }
             }
             unsafe fn dots_block(w: *const $t, rw: isize, xs: &[$t], y: &mut [$t]) {
+                #[cfg(target_arch = "x86_64")]
+                if par::has_avx512f() {
+                    // SAFETY: AVX-512F (and AVX2+FMA) are present (checked); contract forwarded.
+                    return unsafe { $avx512::dots_block(w, rw, xs, y) };
+                }
                 #[cfg(target_arch = "x86_64")]
                 if par::has_avx2_fma() {
                     // SAFETY: AVX2+FMA are present (checked); pointer contract forwarded.
@@ -354,8 +377,8 @@ macro_rules! impl_gemv {
         }
     };
 }
-impl_gemv!(f32, avx2_f32);
-impl_gemv!(f64, avx2_f64);
+impl_gemv!(f32, avx2_f32, avx512_f32);
+impl_gemv!(f64, avx2_f64, avx512_f64);
 
 #[cfg(test)]
 mod tests {
@@ -427,6 +450,39 @@ mod tests {
         for &(k, n) in &[(4095, 37), (4097, 9), (33, 4095), (9, 4097), (300, 2049), (2050, 300), (17, 6001), (64, 8200)] {
             check::<f32>(k, n, 1e-5);
             check::<f64>(k, n, 1e-13);
+        }
+    }
+
+    /// Where the CPU has AVX-512F, its `x @ W` kernel gives the AVX2 kernel's bits (same FMAs,
+    /// lane by lane) and its `W @ x` kernel agrees to rounding (16 lanes summed instead of 8).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_kernels_agree_with_avx2() {
+        if !par::has_avx512f() {
+            return;
+        }
+        for &(k, n) in &[(1, 1), (7, 15), (8, 16), (9, 33), (17, 100), (64, 1031), (300, 47)] {
+            let rw = n + 3;
+            let w: Vec<f32> = (0..k * rw).map(val).map(|v| v as f32).collect();
+            let xk: Vec<f32> = (0..k).map(|i| val(i + 1) as f32).collect();
+            let xn: Vec<f32> = (0..n).map(|i| val(i + 2) as f32).collect();
+            let (mut y2, mut y5) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+            // SAFETY: both feature sets are present (checked above); rows 0..k of w hold n
+            // elements each at i*rw.
+            unsafe {
+                avx2_f32::rows_block(&xk, w.as_ptr(), rw as isize, &mut y2);
+                avx512_f32::rows_block(&xk, w.as_ptr(), rw as isize, &mut y5);
+            }
+            assert_eq!(y2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), y5.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "rows {k}x{n}");
+            let (mut d2, mut d5) = (vec![f32::NAN; k], vec![f32::NAN; k]);
+            // SAFETY: as above; rows 0..k hold n elements, xn has n.
+            unsafe {
+                avx2_f32::dots_block(w.as_ptr(), rw as isize, &xn, &mut d2);
+                avx512_f32::dots_block(w.as_ptr(), rw as isize, &xn, &mut d5);
+            }
+            for i in 0..k {
+                assert!((d2[i] - d5[i]).abs() <= 1e-5 * (1.0 + n as f32), "dots {k}x{n} i={i}: {} vs {}", d2[i], d5[i]);
+            }
         }
     }
 
