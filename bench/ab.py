@@ -27,7 +27,7 @@ def main():
     args = ap.parse_args()
     names, bins = args.names.split(","), args.binaries.split(",")
     for th in args.threads:
-        env = dict(os.environ, MLX_RS_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th), OMP_NUM_THREADS=str(th))
+        env = dict(compare.clean_env(), MLX_RS_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th), OMP_NUM_THREADS=str(th))
         best = {b: {} for b in bins + ["numpy"]}
         for _ in range(args.rounds):
             for b in best:

@@ -124,6 +124,25 @@ pub fn has_avx512f() -> bool {
     })
 }
 
+/// True when [`has_avx512f`] holds and the CPU supports AVX512_BF16 (bf16 dot products, used by
+/// the bf16 GEMM kernel) and `MLX_RS_NO_AVX512_BF16` is not set (to anything but `0` or the
+/// empty string; it keeps bf16 products on the widening f32 kernels, which also handle
+/// subnormal values exactly).
+pub fn has_avx512_bf16() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let off = std::env::var("MLX_RS_NO_AVX512_BF16").is_ok_and(|v| !v.is_empty() && v != "0");
+            has_avx512f() && std::is_x86_feature_detected!("avx512bf16") && !off
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
+}
+
 /// True when the CPU supports AVX2 and FMA and [`portable_only`] is off. Computed once: it is
 /// asked on every [`simd!`] evaluation, per row in the strided paths.
 #[inline]
