@@ -2,7 +2,7 @@
 //! API broadcasts them with stride-0 views). Every layout is walked row by row
 //! (`for_each_row`, after merging contiguous axes, so a row-contiguous operand set is one flat
 //! row) and each row's loop is specialized for stride 1 / stride 0 (scalar or broadcast row)
-//! operands, compiled for AVX2 when available (`par::simd!`). Outputs of `par::PAR_MIN_ELEMS`
+//! operands, compiled for AVX2 when available (`par::simd!`; AVX-512 for [`map1`]). Outputs of `par::PAR_MIN_ELEMS`
 //! elements or more are split along their leading axis across threads; each element is
 //! computed by the same scalar function (`num.rs`) whatever the path, so results never depend
 //! on layout or thread count. Cheap ops (`map1_cheap`, `map2_cheap`) write fresh outputs too
@@ -17,6 +17,8 @@ use crate::par;
 use crate::strided::{alloc_for_overwrite, elems, elems_mut, finish, for_each_row, par_leading};
 
 /// `out[i] = f(x[i])`, into `x`'s own buffer when it is donated and fits (`crate::donate`).
+/// For the costlier unary functions (exp, log, the trigonometric ones, ...): compute-bound, so
+/// compiled for 512-bit vectors on AVX-512 CPUs (`par::simd!(wide if ..)`).
 pub fn map1<'a, T: Num, U: Num>(x: impl Into<Operand<'a>>, f: impl Fn(T) -> U + Sync + Send) -> ArrayData {
     map1_impl::<T, U, false>(x, f)
 }
@@ -35,7 +37,7 @@ fn map1_impl<'a, T: Num, U: Num, const STREAM: bool>(x: impl Into<Operand<'a>>, 
         let n = d.len();
         par::for_each_chunk_mut(d, par::chunk_len(n, par::PAR_MIN_ELEMS / 4), n >= par::PAR_MIN_ELEMS, &|_, d| {
             // The buffer holds T values (same dtype as U, checked by `write_in_place`).
-            par::simd!(d.iter_mut().for_each(|v| *v = f(bytemuck::cast::<U, T>(*v))))
+            par::simd!(wide if !STREAM; d.iter_mut().for_each(|v| *v = f(bytemuck::cast::<U, T>(*v))))
         });
     });
     if let Some(r) = in_place {
@@ -50,7 +52,7 @@ fn map1_impl<'a, T: Num, U: Num, const STREAM: bool>(x: impl Into<Operand<'a>>, 
     if x.layout.is_row_contiguous() {
         let src = &src[x.layout.offset()..x.layout.offset() + n];
         par::for_each_chunk_mut(dst, par::chunk_len(n, par::PAR_MIN_ELEMS / 4), n >= par::PAR_MIN_ELEMS, &|start, d| {
-            par::simd!(nontemporal::fill::<STREAM, _>(d, stream, |j, d| {
+            par::simd!(wide if !STREAM; nontemporal::fill::<STREAM, _>(d, stream, |j, d| {
                 let src = &src[start + j..start + j + d.len()];
                 for (d, &v) in d.iter_mut().zip(src) {
                     *d = f(v);
@@ -63,7 +65,7 @@ fn map1_impl<'a, T: Num, U: Num, const STREAM: bool>(x: impl Into<Operand<'a>>, 
             for_each_row(shape, [x.layout.strides()], starts, |[o], len, [s]| {
                 let d = &mut dst[i..i + len];
                 i += len;
-                par::simd!(nontemporal::fill::<STREAM, _>(d, stream, |j, d| {
+                par::simd!(wide if !STREAM; nontemporal::fill::<STREAM, _>(d, stream, |j, d| {
                     let (o, len) = ((o as isize + j as isize * s) as usize, d.len());
                     match s {
                         1 => d.iter_mut().zip(&src[o..o + len]).for_each(|(d, &v)| *d = f(v)),
@@ -363,6 +365,40 @@ mod tests {
         assert_eq!(&*crate::strided::contiguous_elems::<f64>(&d), &[1.0, 1.0, -1.0, 1.0, -1.0]);
         let u = select(&cond, &arr(&[3u8; 5], Layout::contiguous(&[5])), &arr(&[4u8; 5], Layout::contiguous(&[5])), &Spec::new(vec![5], Dtype::Uint8)).unwrap();
         assert_eq!(&*crate::strided::contiguous_elems::<u8>(&u), &[3, 3, 4, 3, 4]);
+    }
+
+    /// `map1` bodies are compiled for 512-bit vectors on AVX-512 CPUs, AVX2 elsewhere: either
+    /// way each element must be the scalar function's bits, on the contiguous, strided and
+    /// in-place paths, above and below the parallel threshold.
+    #[test]
+    fn vectorized_unary_ops_give_the_scalar_bits() {
+        use crate::math::FloatMath;
+        use crate::num::Inexact;
+        let n = par::PAR_MIN_ELEMS * 2 + 13;
+        let v: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.0137).sin() * 90.0 - (i % 7) as f32).collect();
+        let mut ops: Vec<(UnaryOp, fn(f32) -> f32)> = vec![(UnaryOp::Exp, Inexact::exp), (UnaryOp::Log, Inexact::log), (UnaryOp::Sqrt, Inexact::sqrt)];
+        for op in [UnaryOp::Sin, UnaryOp::Tanh, UnaryOp::Sigmoid, UnaryOp::Erf, UnaryOp::Log1p] {
+            ops.push((op, <f32 as FloatMath>::unary_fn(op).unwrap()));
+        }
+        for len in [n, 1000] {
+            let x = arr(&v[..len], Layout::contiguous(&[len]));
+            let strided = arr(&v[..len], Layout::contiguous(&[len / 2, 2])).with_layout(Layout::contiguous(&[len / 2, 2]).transpose(&[1, 0]));
+            for &(op, f) in &ops {
+                let spec = Spec::new(vec![len], Dtype::Float32);
+                let got = unary(op, &x, &spec).unwrap();
+                let got: Vec<u32> = crate::strided::contiguous_elems::<f32>(&got).iter().map(|y| y.to_bits()).collect();
+                let want: Vec<u32> = v[..len].iter().map(|&y| f(y).to_bits()).collect();
+                assert_eq!(got, want, "{op:?} over {len}");
+                let got_t = unary(op, &strided, &Spec::new(vec![2, len / 2], Dtype::Float32)).unwrap();
+                let want_t: Vec<u32> = (0..2).flat_map(|r| (0..len / 2).map(move |c| (r, c))).map(|(r, c)| f(v[c * 2 + r]).to_bits()).collect();
+                let got_t: Vec<u32> = crate::strided::contiguous_elems::<f32>(&got_t).iter().map(|y| y.to_bits()).collect();
+                assert_eq!(got_t, want_t, "{op:?} over a transposed {len}");
+                let mut own = arr(&v[..len], Layout::contiguous(&[len]));
+                let donated = map1::<f32, f32>(Operand::Donated(&mut own), f);
+                let donated: Vec<u32> = crate::strided::contiguous_elems::<f32>(&donated).iter().map(|y| y.to_bits()).collect();
+                assert_eq!(donated, want, "{op:?} in place over {len}");
+            }
+        }
     }
 
     #[test]

@@ -220,7 +220,7 @@ fn run<T: Store>(op: FusedOp, xs: &[ArrayData], out: &Spec) -> ArrayData {
     if total > 0 && d > 0 {
         let per = rows_per_task(d);
         crate::par::for_each_chunk_mut(dst, per * out_d, xs[0].layout.size() >= crate::par::PAR_MIN_ELEMS, &|start, piece| {
-            crate::par::simd!({
+            crate::par::simd!(wide if op == FusedOp::Softmax; {
                 let r0 = start / out_d;
                 let rows = piece.len() / out_d;
                 let (mut xin, mut yout) = (vec![T::R::ZERO; d], vec![T::R::ZERO; out_d]);

@@ -557,7 +557,7 @@ impl Primitive {
             _ => {}
         }
         let same_shape = || -> Result<()> {
-            if inputs.iter().any(|s| s.shape != inputs[0].shape) {
+            if inputs.iter().any(|s| !crate::shape::same_shape(&s.shape, &inputs[0].shape)) {
                 return Err(Error::invalid(op, "Inputs must have the same shape (broadcast them first)."));
             }
             Ok(())

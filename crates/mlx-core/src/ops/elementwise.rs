@@ -1,7 +1,7 @@
 //! Elementwise ops. Binary ops promote their operands (`result_type`, with weak scalars) and
 //! broadcast them before the primitive; ops that need inexact values cast integers to float32.
 
-use mlx_ops::{shape::broadcast_shapes, BinaryOp, Dtype, Primitive, Result, UnaryOp};
+use mlx_ops::{shape::{broadcast_shapes, same_shape}, BinaryOp, Dtype, Primitive, Result, UnaryOp};
 
 use crate::operand::{result_type, ArrayLike};
 use crate::{broadcast_to, Tensor};
@@ -25,7 +25,7 @@ pub(crate) fn broadcast_all(tensors: Vec<Tensor>) -> Result<Vec<Tensor>> {
     let mut common: Option<Vec<usize>> = None;
     for t in rest {
         let shape = common.as_deref().unwrap_or(first.shape());
-        if t.shape() != shape {
+        if !same_shape(t.shape(), shape) {
             common = Some(broadcast_shapes(shape, t.shape())?);
         }
     }
