@@ -11,10 +11,10 @@
 //! blocks of A are packed into `MR`-row micro-panels and the micro-kernel ([`x86`]) runs
 //! over them (B micro-panel in L1, A block in L2). Edge tiles run the same kernel on
 //! zero-padded panels into a scratch tile. With an MC block of rows per thread, threads split
-//! C's rows: every B slice is packed once, in parallel, and shared, and the threads claim small
-//! row pieces as they go, so that a slower core does less of the work. With fewer rows they
-//! split C's columns in fixed shares, and each runs the whole loop nest on its own, packing B
-//! a few panels at a time just before using them. Packing prefetches the B rows it reads next,
+//! C's rows: every B slice is packed once and shared (each group of panels by the first thread
+//! to need it), and the threads claim small row pieces as they go, so that a slower core does
+//! less of the work. With fewer rows they split C's columns in fixed shares, and each runs the
+//! whole loop nest on its own, packing B a few panels at a time just before using them. Packing prefetches the B rows it reads next,
 //! which lie a page or more apart (beyond what the hardware prefetchers follow).
 //!
 //! Invariants:
@@ -30,6 +30,7 @@
 mod x86;
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
@@ -39,7 +40,7 @@ use crate::par;
 
 /// Micro-tile height (rows of A per micro-panel).
 pub const MR: usize = 6;
-/// The widest micro-tile (f32's with AVX-512), for scratch tiles of any kernel.
+/// The widest micro-tile (the AVX512_BF16 kernel's), for scratch tiles of any kernel.
 const MAX_NR: usize = 48;
 /// Depth of one packed slice, for every kernel: a B micro-panel of KC x NR is 16 KiB with the
 /// AVX2 kernels (half of a 32 KiB L1d) and 32 KiB with the AVX-512 ones (of Zen 5's 48 KiB).
@@ -310,7 +311,7 @@ unsafe fn gemm_with<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: 
         for_each_slice(kern, b, sb, (j0, j1), k, |slice| {
             // SAFETY: the slice's buffer is this thread's; this piece alone writes C's columns
             // j0..j1 (contract of `gemm` for the rest).
-            unsafe { block(a, sa, c, ldc, &slice, (0, m), (0, slice.panels()), true) };
+            unsafe { block(a, sa, c, ldc, &slice, (0, m), (0, slice.panels()), Packing::Own) };
         });
     });
 }
@@ -329,10 +330,12 @@ fn for_each_slice<S: Elem<T>, T: Acc>(kern: Kernel<T>, b: Ptr<S>, sb: [isize; 2]
     }
 }
 
-/// [`gemm`] with C's rows split between the pool's threads: each kc x NC slice of B is packed
-/// once, in parallel, and shared; then the threads claim [`ROW_PIECE`]-row pieces of C as they
-/// finish the previous ones, so a slower core takes fewer (this VM's two vCPUs: 217 and 274 ms
-/// for the same 2048^3 product run on both at once; fixed halves ran at the slower one's pace).
+/// [`gemm`] with C's rows split between the pool's threads: the threads claim [`ROW_PIECE`]-row
+/// pieces of C as they finish the previous ones, so a slower core takes fewer (this VM's two
+/// vCPUs: 217 and 274 ms for the same 2048^3 product run on both at once; fixed halves ran at
+/// the slower one's pace). Each kc x NC slice of B is packed once and shared: a group of its
+/// panels is packed by the first piece that reaches it ([`Packing::Shared`]), so packing
+/// overlaps the other threads' products.
 ///
 /// # Safety
 /// As for [`gemm`].
@@ -340,18 +343,14 @@ fn for_each_slice<S: Elem<T>, T: Acc>(kern: Kernel<T>, b: Ptr<S>, sb: [isize; 2]
 unsafe fn split_rows<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: usize, a: Ptr<S>, sa: [isize; 2], b: Ptr<S>, sb: [isize; 2], c: Ptr<T>, ldc: usize) {
     for_each_slice(kern, b, sb, (0, n), k, |slice| {
         let panels = slice.panels();
-        par::for_each_index(panels.div_ceil(PACK_GROUP), true, &|g| {
-            // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
-            let sl = slice;
-            // SAFETY: piece g packs only its own panels.
-            unsafe { sl.pack(g * PACK_GROUP, ((g + 1) * PACK_GROUP).min(panels)) };
-        });
+        let states: Vec<AtomicU8> = (0..panels.div_ceil(PACK_GROUP)).map(|_| AtomicU8::new(UNPACKED)).collect();
         par::for_each_index(m.div_ceil(ROW_PIECE), true, &|t| {
+            // Whole `Slice`s (Send + Sync), not their raw-pointer fields, are captured.
             let (a, c, sl) = (a, c, slice);
             let (i0, i1) = (t * ROW_PIECE, ((t + 1) * ROW_PIECE).min(m));
-            // SAFETY: the packed slice is complete (the packing pass returned); this piece
+            // SAFETY: the slice's panel groups are packed once each, under `states`; this piece
             // writes only C rows i0..i1.
-            unsafe { block(a, sa, c, ldc, &sl, (i0, i1), (0, panels), false) };
+            unsafe { block(a, sa, c, ldc, &sl, (i0, i1), (0, panels), Packing::Shared(&states)) };
         });
     });
 }
@@ -468,14 +467,32 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
     }
 }
 
-/// One thread's share of a B slice: rows `i0..i1` of C against micro-panels `q0..q1`; with
-/// `pack`, the panels are packed here during the first row block, group by group.
+/// Group states of [`Packing::Shared`].
+const UNPACKED: u8 = 0;
+const PACKING: u8 = 1;
+const PACKED: u8 = 2;
+
+/// Who packs the B panels a [`block`] uses.
+#[derive(Clone, Copy)]
+enum Packing<'a> {
+    /// This call, group by group during its first row block (the column split: the panels are
+    /// its own).
+    Own,
+    /// Shared by the row split's pieces: group `g` (PACK_GROUP panels from q0) is packed by the
+    /// first piece that moves its state from UNPACKED to PACKING, which sets PACKED when done; a
+    /// piece computes the groups that are packed or that it packs, and comes back for the ones
+    /// another piece is still packing.
+    Shared(&'a [AtomicU8]),
+}
+
+/// One thread's share of a B slice: rows `i0..i1` of C against micro-panels `q0..q1`, whose
+/// packing `packing` says.
 ///
 /// # Safety
-/// As for [`gemm`]; without `pack` the slice's panels q0..q1 are packed already; no other
-/// thread touches this block of C or (with `pack`) these panels.
+/// As for [`gemm`]; no other thread touches this block of C; with [`Packing::Own`] no other
+/// thread touches these panels, and with [`Packing::Shared`] only through the same states.
 #[allow(clippy::too_many_arguments)]
-unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: usize, sl: &Slice<S, T>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), pack: bool) {
+unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: usize, sl: &Slice<S, T>, (i0, i1): (usize, usize), (q0, q1): (usize, usize), packing: Packing) {
     let (kc, first, nr) = (sl.kc, sl.pc == 0, sl.kern.nr);
     for ic in (i0..i1).step_by(MC) {
         let mc = MC.min(i1 - ic);
@@ -488,15 +505,8 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
                 // is inside it.
                 unsafe { sl.pack_a(MR.min(i1 - i), a.0.offset(i as isize * sa[0] + sl.pc as isize * sa[1]), sa, ap.add(s * strip)) };
             }
-            for g in (q0..q1).step_by(PACK_GROUP) {
-                let g1 = (g + PACK_GROUP).min(q1);
-                if pack && ic == i0 {
-                    // SAFETY: these panels are this piece's (contract).
-                    unsafe { sl.pack(g, g1) };
-                }
-                // While this group computes, the next group's B rows are fetched into cache, a
-                // few lines per micro-tile, so that packing it reads from cache.
-                let mut ahead = if pack && ic == i0 && g1 < q1 { sl.rows_of(g1, (g1 + PACK_GROUP).min(q1), (g1 - g) * strips) } else { Prefetch::NONE };
+            // Micro-panels g..g1 against every strip, issuing `ahead`'s prefetches on the way.
+            let run_group = |g: usize, g1: usize, ahead: &mut Prefetch| {
                 for q in g..g1 {
                     let j = sl.jc + q * nr;
                     let w = nr.min(sl.jc + sl.nc - j);
@@ -509,6 +519,48 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
                         // C tile rows i..i+h, columns j..j+w is this thread's and writable; the
                         // CPU runs `sl.kern` (`gemm_with`).
                         unsafe { tile(sl.kern, kc, ap.add(s * strip), bq, c.0.add(i * ldc + j), ldc, h, w, first) };
+                    }
+                }
+            };
+            match packing {
+                Packing::Own => {
+                    for g in (q0..q1).step_by(PACK_GROUP) {
+                        let g1 = (g + PACK_GROUP).min(q1);
+                        if ic == i0 {
+                            // SAFETY: these panels are this call's (contract).
+                            unsafe { sl.pack(g, g1) };
+                        }
+                        // While this group computes, the next group's B rows are fetched into
+                        // cache, a few lines per micro-tile, so that packing it reads from cache.
+                        let mut ahead = if ic == i0 && g1 < q1 { sl.rows_of(g1, (g1 + PACK_GROUP).min(q1), (g1 - g) * strips) } else { Prefetch::NONE };
+                        run_group(g, g1, &mut ahead);
+                    }
+                }
+                Packing::Shared(states) => {
+                    let mut left: Vec<usize> = (q0..q1).step_by(PACK_GROUP).collect();
+                    while !left.is_empty() {
+                        let before = left.len();
+                        left.retain(|&g| {
+                            let state = &states[(g - q0) / PACK_GROUP];
+                            let g1 = (g + PACK_GROUP).min(q1);
+                            let ready = state.load(Ordering::Acquire) == PACKED
+                                || (state.compare_exchange(UNPACKED, PACKING, Ordering::Acquire, Ordering::Relaxed).is_ok() && {
+                                    // SAFETY: this piece alone moved the group to PACKING, so no
+                                    // other thread reads or writes its panels until PACKED.
+                                    unsafe { sl.pack(g, g1) };
+                                    state.store(PACKED, Ordering::Release);
+                                    true
+                                });
+                            if ready {
+                                let mut none = Prefetch::NONE;
+                                run_group(g, g1, &mut none);
+                            }
+                            !ready
+                        });
+                        if left.len() == before {
+                            // Every group left is being packed by another piece.
+                            std::hint::spin_loop();
+                        }
                     }
                 }
             }

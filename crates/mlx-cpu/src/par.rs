@@ -108,7 +108,8 @@ pub fn portable_only() -> bool {
 
 /// True when the CPU supports AVX-512F, [`has_avx2_fma`] holds and `MLX_RS_NO_AVX512` is not
 /// set (to anything but `0` or the empty string; it keeps the AVX2 kernels, e.g. to compare the
-/// two on one machine). The GEMM micro-kernels and the GEMV kernels use AVX-512.
+/// two on one machine). The GEMM and GEMV kernels use AVX-512F; `simd!(wide if ..)` bodies also
+/// need [`has_avx512_simd`].
 pub fn has_avx512f() -> bool {
     static HAS: OnceLock<bool> = OnceLock::new();
     *HAS.get_or_init(|| {

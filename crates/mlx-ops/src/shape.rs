@@ -84,6 +84,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn same_shape_is_slice_equality() {
+        let cases: [&[usize]; 6] = [&[], &[0], &[1], &[2, 3], &[3, 2], &[2, 3, 1]];
+        for a in cases {
+            for b in cases {
+                assert_eq!(same_shape(a, b), a == b, "{a:?} vs {b:?}");
+            }
+        }
+        assert!(same_shape(&Vec::new(), &Vec::new()));
+    }
+
+    #[test]
     fn broadcasting() {
         assert_eq!(broadcast_shapes(&[2, 1, 3], &[4, 1]).unwrap(), vec![2, 4, 3]);
         assert_eq!(broadcast_shapes(&[], &[2]).unwrap(), vec![2]);
