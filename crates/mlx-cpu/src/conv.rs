@@ -124,10 +124,14 @@ impl Geometry<'_> {
     }
 }
 
-/// Bytes of patch matrix per row block: the block's im2col output stays in L2 (1 MiB per core
-/// here) while its GEMM reads it. Measured on the 8x32x32x64 -> 64 3x3 benchmark (1 thread):
-/// 128-1024 KiB blocks all beat one whole-problem patch matrix (15-18 ms vs 22-25 ms).
-const BLOCK_BYTES: usize = 512 << 10;
+/// Bytes of patch matrix per row block: the block's im2col output stays in cache while its
+/// GEMM reads it, and each block repacks the weight, so blocks should not be much smaller.
+/// Measured on the 8x32x32x64 -> 64 3x3 benchmark: on an AVX2 EPYC (1 thread) 128-1024 KiB
+/// blocks all beat one whole-problem patch matrix (15-18 ms vs 22-25 ms); on a Zen 5 (same-run
+/// A/B, 1 / 2 threads) 64 KiB 5.15 / 2.60 ms, 256 KiB 3.52 / 1.96, 512 KiB 3.37-3.38 /
+/// 1.92-1.93, 1 MiB 3.26-3.33 / 1.68-1.70, 2 MiB 3.13-3.21 / 1.83-1.84 (9 blocks: 5 and 4 per
+/// thread).
+const BLOCK_BYTES: usize = 1 << 20;
 
 fn run<T: Element>(x: &ArrayData, w: &ArrayData, p: &ConvParams, out: &Spec) -> Result<ArrayData> {
     run_blocked::<T>(x, w, p, out, BLOCK_BYTES)
