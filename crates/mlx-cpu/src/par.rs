@@ -98,12 +98,17 @@ pub fn chunk_len(n: usize, min: usize) -> usize {
     (n.div_ceil(pieces).max(min).div_ceil(64) * 64).max(64)
 }
 
+/// True when the environment variable `name` is set to anything but `0` or the empty string.
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 /// True when `MLX_RS_PORTABLE` is set (to anything but `0` or the empty string): every kernel
 /// then takes its portable path, as on a CPU without AVX/AVX2/FMA. CI runs the test suite this
 /// way too, so the fallbacks stay tested on machines that have the vector units.
 pub fn portable_only() -> bool {
     static PORTABLE: OnceLock<bool> = OnceLock::new();
-    *PORTABLE.get_or_init(|| std::env::var("MLX_RS_PORTABLE").is_ok_and(|v| !v.is_empty() && v != "0"))
+    *PORTABLE.get_or_init(|| env_flag("MLX_RS_PORTABLE"))
 }
 
 /// True when the CPU supports AVX-512F, [`has_avx2_fma`] holds and `MLX_RS_NO_AVX512` is not
@@ -115,8 +120,7 @@ pub fn has_avx512f() -> bool {
     *HAS.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
         {
-            let off = std::env::var("MLX_RS_NO_AVX512").is_ok_and(|v| !v.is_empty() && v != "0");
-            has_avx2_fma() && std::is_x86_feature_detected!("avx512f") && !off
+            has_avx2_fma() && std::is_x86_feature_detected!("avx512f") && !env_flag("MLX_RS_NO_AVX512")
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
@@ -134,8 +138,7 @@ pub fn has_avx512_bf16() -> bool {
     *HAS.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
         {
-            let off = std::env::var("MLX_RS_NO_AVX512_BF16").is_ok_and(|v| !v.is_empty() && v != "0");
-            has_avx512f() && std::is_x86_feature_detected!("avx512bf16") && !off
+            has_avx512f() && std::is_x86_feature_detected!("avx512bf16") && !env_flag("MLX_RS_NO_AVX512_BF16")
         }
         #[cfg(not(target_arch = "x86_64"))]
         {

@@ -11,6 +11,31 @@ use std::arch::x86_64::*;
 
 use super::MR;
 
+/// Runs the kernel's `$step!(o)` (step `o` of the current group of four) over `$steps` depth
+/// steps, four at a time, then one at a time, moving the packed panels `$a` by MR and `$b` by
+/// `$nr` per step.
+macro_rules! depth_loop {
+    ($steps:expr, $a:ident, $b:ident, $nr:expr, $step:ident) => {{
+        let steps = $steps;
+        let mut p = 0;
+        while p + 4 <= steps {
+            $step!(0);
+            $step!(1);
+            $step!(2);
+            $step!(3);
+            $a = $a.add(4 * MR);
+            $b = $b.add(4 * $nr);
+            p += 4;
+        }
+        while p < steps {
+            $step!(0);
+            $a = $a.add(MR);
+            $b = $b.add($nr);
+            p += 1;
+        }
+    }};
+}
+
 /// One kernel: `$name` for element `$t` with vector `$v` of `$l` lanes (NR = 2 * `$l`).
 macro_rules! kernel {
     ($name:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
@@ -39,22 +64,7 @@ macro_rules! kernel {
                         }
                     }};
                 }
-                let mut p = 0;
-                while p + 4 <= kc {
-                    step!(0);
-                    step!(1);
-                    step!(2);
-                    step!(3);
-                    a = a.add(4 * MR);
-                    b = b.add(4 * NR);
-                    p += 4;
-                }
-                while p < kc {
-                    step!(0);
-                    a = a.add(MR);
-                    b = b.add(NR);
-                    p += 1;
-                }
+                depth_loop!(kc, a, b, NR, step);
                 for (r, row) in acc.iter().enumerate() {
                     let cr = c.add(r * ldc);
                     let (mut v0, mut v1) = (row[0], row[1]);
@@ -136,23 +146,7 @@ pub unsafe fn kernel_6x48_bf16(kc: usize, a: *const f32, b: *const f32, c: *mut 
                 }
             }};
         }
-        let pairs = kc.div_ceil(2);
-        let mut q = 0;
-        while q + 4 <= pairs {
-            step!(0);
-            step!(1);
-            step!(2);
-            step!(3);
-            a = a.add(4 * MR);
-            b = b.add(4 * NR);
-            q += 4;
-        }
-        while q < pairs {
-            step!(0);
-            a = a.add(MR);
-            b = b.add(NR);
-            q += 1;
-        }
+        depth_loop!(kc.div_ceil(2), a, b, NR, step);
         for (r, row) in acc.iter().enumerate() {
             let cr = c.add(r * ldc);
             for (v, &x) in row.iter().enumerate() {
