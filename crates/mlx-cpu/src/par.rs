@@ -98,6 +98,24 @@ pub fn chunk_len(n: usize, min: usize) -> usize {
     (n.div_ceil(pieces).max(min).div_ceil(64) * 64).max(64)
 }
 
+/// The CPU check `$check` on x86-64 (false elsewhere, where it would not compile), computed once
+/// per call site.
+macro_rules! x86_once {
+    ($check:expr) => {{
+        static HAS: OnceLock<bool> = OnceLock::new();
+        *HAS.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                $check
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                false
+            }
+        })
+    }};
+}
+
 /// True when the environment variable `name` is set to anything but `0` or the empty string.
 fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
@@ -116,17 +134,7 @@ pub fn portable_only() -> bool {
 /// two on one machine). The GEMM and GEMV kernels use AVX-512F; `simd!(wide if ..)` bodies also
 /// need [`has_avx512_simd`].
 pub fn has_avx512f() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            has_avx2_fma() && std::is_x86_feature_detected!("avx512f") && !env_flag("MLX_RS_NO_AVX512")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
+    x86_once!(has_avx2_fma() && std::is_x86_feature_detected!("avx512f") && !env_flag("MLX_RS_NO_AVX512"))
 }
 
 /// True when [`has_avx512f`] holds and the CPU supports AVX512_BF16 (bf16 dot products, used by
@@ -134,51 +142,21 @@ pub fn has_avx512f() -> bool {
 /// empty string; it keeps bf16 products on the widening f32 kernels, which also handle
 /// subnormal values exactly).
 pub fn has_avx512_bf16() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            has_avx512f() && std::is_x86_feature_detected!("avx512bf16") && !env_flag("MLX_RS_NO_AVX512_BF16")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
+    x86_once!(has_avx512f() && std::is_x86_feature_detected!("avx512bf16") && !env_flag("MLX_RS_NO_AVX512_BF16"))
 }
 
 /// True when [`has_avx512f`] holds and the CPU also has AVX-512 BW, DQ and VL (every AVX-512
 /// CPU since Skylake-SP): [`simd!`] bodies are then compiled for 512-bit vectors.
 #[inline]
 pub fn has_avx512_simd() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            has_avx512f() && std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512dq") && std::is_x86_feature_detected!("avx512vl")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
+    x86_once!(has_avx512f() && std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512dq") && std::is_x86_feature_detected!("avx512vl"))
 }
 
 /// True when the CPU supports AVX2 and FMA and [`portable_only`] is off. Computed once: it is
 /// asked on every [`simd!`] evaluation, per row in the strided paths.
 #[inline]
 pub fn has_avx2_fma() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") && !portable_only()
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
+    x86_once!(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") && !portable_only())
 }
 
 /// Evaluates the expression `$body` compiled with AVX2+FMA when the CPU has them (runtime
