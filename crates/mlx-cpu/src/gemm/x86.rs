@@ -6,16 +6,27 @@
 //! Accumulators start at zero and every lane runs the same FMA chain over p = 0..kc whatever the
 //! vector width, so a C element's value depends only on its row of A and column of B in the
 //! packed panels: the AVX2 and AVX-512 kernels give bit-identical tiles.
+//!
+//! Each f32/f64 kernel has a packing twin (`*_packing::<true>`) that reads B from its rows
+//! instead of a packed panel and stores the panel on the way; its FMAs are the kernel's, so it
+//! gives the same bits.
 
 use std::arch::x86_64::*;
 
 use super::MR;
 
+/// The packing kernels prefetch B's row p + PREFETCH_NEAR into L1 and row p + PREFETCH_FAR
+/// into L2 at depth step p. The rows lie a page or more apart, which the hardware prefetchers
+/// do not follow; L1 holds few of them (a large power-of-two row stride maps them all to one
+/// set), L2 a few dozen.
+const PREFETCH_NEAR: isize = 4;
+pub const PREFETCH_FAR: isize = 32;
+
 /// Runs the kernel's `$step!(o)` (step `o` of the current group of four) over `$steps` depth
-/// steps, four at a time, then one at a time, moving the packed panels `$a` by MR and `$b` by
-/// `$nr` per step.
+/// steps, four at a time, then one at a time, moving each pointer `$p` by `$s` elements per step
+/// (the packed A panel by MR, B by its row stride).
 macro_rules! depth_loop {
-    ($steps:expr, $a:ident, $b:ident, $nr:expr, $step:ident) => {{
+    ($steps:expr, $step:ident; $($p:ident += $s:expr),+) => {{
         let steps = $steps;
         let mut p = 0;
         while p + 4 <= steps {
@@ -23,22 +34,21 @@ macro_rules! depth_loop {
             $step!(1);
             $step!(2);
             $step!(3);
-            $a = $a.add(4 * MR);
-            $b = $b.add(4 * $nr);
+            $($p = $p.offset(4 * $s as isize);)+
             p += 4;
         }
         while p < steps {
             $step!(0);
-            $a = $a.add(MR);
-            $b = $b.add($nr);
+            $($p = $p.offset($s as isize);)+
             p += 1;
         }
     }};
 }
 
-/// One kernel: `$name` for element `$t` with vector `$v` of `$l` lanes (NR = 2 * `$l`).
+/// One kernel: `$name` for element `$t` with vector `$v` of `$l` lanes (NR = 2 * `$l`), and its
+/// packing twin `$packing`, which reads B's rows where they lie and packs them on the way.
 macro_rules! kernel {
-    ($name:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
+    ($name:ident, $packing:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
         /// `C[0..6, 0..NR] (+)= A @ B` for k-major packed panels `a` (kc x 6) and `b` (kc x NR);
         /// C has row stride `ldc` and unit column stride; `add` adds to C instead of overwriting.
         ///
@@ -48,15 +58,46 @@ macro_rules! kernel {
         /// writable (and readable when `add`).
         #[target_feature(enable = $features)]
         pub unsafe fn $name(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
+            // SAFETY: forwarded; with PACK false nothing is written through `dst`, which walks
+            // the packed panel alongside `b`.
+            unsafe { $packing::<false>(kc, a, b, 2 * $l, b.cast_mut(), c, ldc, add) }
+        }
+
+        /// With `PACK`: as [`$name`], for B read from its rows (`kc` rows of NR elements, `ldb`
+        /// apart, at `b`), each of which is also stored into the k-major packed panel at `dst`
+        /// (kc x NR), which later tiles then read. The same bits as packing first.
+        ///
+        /// # Safety
+        /// As for [`$name`], with `b + p*ldb` (p < kc) holding NR readable elements and, with
+        /// `PACK`, `dst` room for kc*NR elements that nothing else accesses during the call.
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        #[inline]
+        pub unsafe fn $packing<const PACK: bool>(kc: usize, a: *const $t, b: *const $t, ldb: isize, dst: *mut $t, c: *mut $t, ldc: usize, add: bool) {
             const NR: usize = 2 * $l;
-            // SAFETY: every pointer offset below stays inside the panels / tile of the contract.
+            // SAFETY: every pointer offset below stays inside the panels / rows / tile of the
+            // contract (prefetches may point anywhere).
             unsafe {
                 let mut acc = [[$zero(); 2]; MR];
-                let (mut a, mut b) = (a, b);
+                let ldb = if PACK { ldb } else { NR as isize };
+                let (mut a, mut b, mut dst) = (a, b, dst);
                 macro_rules! step {
                     ($o:expr) => {{
-                        let b0 = $loadu(b.add($o * NR));
-                        let b1 = $loadu(b.add($o * NR + $l));
+                        let row = b.offset($o * ldb);
+                        if PACK {
+                            let near = row.wrapping_offset(PREFETCH_NEAR * ldb).cast::<i8>();
+                            _mm_prefetch::<_MM_HINT_T0>(near);
+                            _mm_prefetch::<_MM_HINT_T0>(near.wrapping_add(64));
+                            let far = row.wrapping_offset(PREFETCH_FAR * ldb).cast::<i8>();
+                            _mm_prefetch::<_MM_HINT_T1>(far);
+                            _mm_prefetch::<_MM_HINT_T1>(far.wrapping_add(64));
+                        }
+                        let b0 = $loadu(row);
+                        let b1 = $loadu(row.add($l));
+                        if PACK {
+                            $storeu(dst.add($o * NR), b0);
+                            $storeu(dst.add($o * NR + $l), b1);
+                        }
                         for r in 0..MR {
                             let x = $bcast(&*a.add($o * MR + r));
                             acc[r][0] = $fmadd(x, b0, acc[r][0]);
@@ -64,7 +105,7 @@ macro_rules! kernel {
                         }
                     }};
                 }
-                depth_loop!(kc, a, b, NR, step);
+                depth_loop!(kc, step; a += MR, b += ldb, dst += NR);
                 for (r, row) in acc.iter().enumerate() {
                     let cr = c.add(r * ldc);
                     let (mut v0, mut v1) = (row[0], row[1]);
@@ -80,10 +121,10 @@ macro_rules! kernel {
     };
 }
 
-kernel!(kernel_6x16, "avx2,fma", f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
-kernel!(kernel_6x8_f64, "avx2,fma", f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
-kernel!(kernel_6x32, "avx512f,avx2,fma", f32, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, broadcast512_ps, _mm512_fmadd_ps, _mm512_add_ps);
-kernel!(kernel_6x16_f64, "avx512f,avx2,fma", f64, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, broadcast512_pd, _mm512_fmadd_pd, _mm512_add_pd);
+kernel!(kernel_6x16, kernel_6x16_packing, "avx2,fma", f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
+kernel!(kernel_6x8_f64, kernel_6x8_f64_packing, "avx2,fma", f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
+kernel!(kernel_6x32, kernel_6x32_packing, "avx512f,avx2,fma", f32, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, broadcast512_ps, _mm512_fmadd_ps, _mm512_add_ps);
+kernel!(kernel_6x16_f64, kernel_6x16_f64_packing, "avx512f,avx2,fma", f64, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, broadcast512_pd, _mm512_fmadd_pd, _mm512_add_pd);
 
 /// `*x` in every lane (an embedded-broadcast memory operand of the FMA once inlined).
 ///
@@ -146,7 +187,7 @@ pub unsafe fn kernel_6x48_bf16(kc: usize, a: *const f32, b: *const f32, c: *mut 
                 }
             }};
         }
-        depth_loop!(kc.div_ceil(2), a, b, NR, step);
+        depth_loop!(kc.div_ceil(2), step; a += MR, b += NR);
         for (r, row) in acc.iter().enumerate() {
             let cr = c.add(r * ldc);
             for (v, &x) in row.iter().enumerate() {
