@@ -10,12 +10,14 @@
 //! the inner dimension, B's slice is packed into `nr`-column micro-panels (k-major); `MC`-row
 //! blocks of A are packed into `MR`-row micro-panels and the micro-kernel ([`x86`]) runs
 //! over them (B micro-panel in L1, A block in L2). Edge tiles run the same kernel on
-//! zero-padded panels into a scratch tile. With an MC block of rows per thread, threads split
-//! C's rows: every B slice is packed once and shared (each group of panels by the first thread
-//! to need it), and the threads claim small row pieces as they go, so that a slower core does
-//! less of the work. With fewer rows they split C's columns in fixed shares, and each runs the
-//! whole loop nest on its own, packing B a few panels at a time just before using them. Packing prefetches the B rows it reads next,
-//! which lie a page or more apart (beyond what the hardware prefetchers follow). In that own
+//! zero-padded panels into a scratch tile. Threads split C's columns in fixed shares, and each
+//! runs the whole loop nest on its own, packing B a few panels at a time just before using
+//! them. Where that would leave each thread few columns against an MC block of rows or more
+//! (im2col convolutions), they split C's rows instead: every B slice is packed once and shared
+//! (each group of panels by the first thread to need it), and the threads claim small row
+//! pieces as they go, so that a slower core does less of the work. Packing prefetches the B
+//! rows it reads next, which lie a page or more apart (beyond what the hardware prefetchers
+//! follow). In that own
 //! loop nest, a row-major B of the accumulator type is not packed in a pass of its own: the
 //! first strip of rows runs a packing kernel that reads each panel's rows where they lie and
 //! stores the packed panel as it computes (128x4096x4096 f32 on one Zen 5 core: 19.55 -> 18.80
@@ -61,6 +63,10 @@ const MC: usize = 144;
 /// (48 rows: 116-127 ms for 2048^3 on 2 threads; 96 and 144 rows: 124-126 and 138 ms; fixed
 /// halves: 134-138 ms, in the same A/B runs).
 const ROW_PIECE: usize = 8 * MR;
+/// The least columns per thread for which threads split C's columns rather than its rows: each
+/// thread then packs all of A (once per NC block), which is cheap next to 2 x 256 flops per
+/// element of A.
+const COL_SHARE_MIN: usize = 256;
 /// Columns of B packed per block. With few rows the C block (m x NC f32, 512 KiB at m = 128)
 /// stays in L2 across all KC slices; 4096 measured 15-20% slower at 128x4096x4096 and the same
 /// at 1024^3 and 2048^3.
@@ -318,9 +324,13 @@ unsafe fn gemm_with<S: Elem<T>, T: Acc>(kern: Kernel<T>, m: usize, k: usize, n: 
     }
     let (a, b, c) = (Ptr(a as *mut S), Ptr(b as *mut S), Ptr(c));
     let threads = threads.max(1);
-    // Enough rows for an MC block per thread: split rows (see `split_rows`). The column split
-    // below hands each thread a fixed share, so it runs at the slower core's pace.
-    if threads > 1 && m >= threads * MC && n >= threads * nr {
+    // Few columns for many rows (an im2col convolution): split rows (see `split_rows`), since
+    // the column split below packs all of A in every thread. Otherwise split columns: a fixed
+    // share per thread runs at the slower core's pace, but with no synchronization it was the
+    // faster on Zen 5's two vCPUs (2 threads, same-run A/B: f32 2048^3 33.1 ms split by columns,
+    // 35.6 by rows; 1024^3 4.13 and 4.24; f16 2048^3 34.2 and 35.6; bf16 2048^3 19.4 and 19.0;
+    // conv2d 8x32x32x64 -> 64 (n = 64) 1.84 and 1.65).
+    if threads > 1 && m >= threads * MC && n < threads * COL_SHARE_MIN {
         // SAFETY: forwarded from this function's contract.
         unsafe { split_rows(kern, m, k, n, a, sa, b, sb, c, ldc) };
         return;
@@ -355,9 +365,9 @@ fn for_each_slice<S: Elem<T>, T: Acc>(kern: Kernel<T>, b: Ptr<S>, sb: [isize; 2]
 }
 
 /// [`gemm`] with C's rows split between the pool's threads: the threads claim [`ROW_PIECE`]-row
-/// pieces of C as they finish the previous ones, so a slower core takes fewer (this VM's two
-/// vCPUs: 217 and 274 ms for the same 2048^3 product run on both at once; fixed halves ran at
-/// the slower one's pace). Each kc x NC slice of B is packed once and shared: a group of its
+/// pieces of C as they finish the previous ones, so a slower core takes fewer (an AVX2-only
+/// EPYC VM's two vCPUs: 217 and 274 ms for the same 2048^3 product run on both at once). Each
+/// kc x NC slice of B is packed once and shared: a group of its
 /// panels is packed by the first piece that reaches it ([`Packing::Shared`]), so packing
 /// overlaps the other threads' products.
 ///
@@ -1016,13 +1026,43 @@ mod tests {
             (3, 7, NC + 1),
             (7, kc + 5, NC + 2 * nr - 1),
             (300, 70, 90),
-            (2 * MC + 1, 5, 2 * NC + nr + 1), // rows split, B in several NC blocks
+            (2 * MC + 1, 5, 2 * NC + nr + 1), // B in several NC blocks
+            (2 * MC + 1, 2 * kc + 1, 2 * nr + 5), // rows split (few columns)
         ] {
             for (ka, kb) in [(0, 0), (1, 1), (3, 2), (2, 4)] {
                 let one = check(kern, m, k, n, ka, kb, 1);
                 let two = check(kern, m, k, n, ka, kb, 2);
                 // Threads split rows or columns, never the inner dimension: identical bits.
                 assert!(one.iter().zip(&two).all(|(x, y)| x.wide().to_bits() == y.wide().to_bits()), "{m}x{k}x{n}");
+            }
+        }
+    }
+
+    /// The row split (which `gemm` picks for few columns only) gives one thread's bits, over
+    /// edge pieces, several slices and NC blocks, and every layout.
+    #[test]
+    fn row_split_gives_the_bits_of_one_thread() {
+        if !available() {
+            return;
+        }
+        for kern in kernels::<f32>() {
+            row_split_bits(kern);
+        }
+        for kern in kernels::<f64>() {
+            row_split_bits(kern);
+        }
+    }
+
+    fn row_split_bits<T: Real>(kern: Kernel<T>) {
+        for &(m, k, n) in &[(2 * MC + 1, 5, 2 * NC + kern.nr + 1), (ROW_PIECE + 3, KC + 7, 3 * kern.nr - 1), (MR, 2 * KC, 1)] {
+            for (ka, kb) in [(0, 0), (1, 1), (3, 2), (2, 4)] {
+                let want = check(kern, m, k, n, ka, kb, 1);
+                let (av, oa, sa) = view::<T>(m, k, ka, (m * 31 + k) as u64);
+                let (bv, ob, sb) = view::<T>(k, n, kb, (k * 17 + n) as u64);
+                let mut c = vec![T::from_f32(f32::NAN); m * n];
+                // SAFETY: as in `check`.
+                unsafe { split_rows(kern, m, k, n, Ptr(av.as_ptr().add(oa).cast_mut()), sa, Ptr(bv.as_ptr().add(ob).cast_mut()), sb, Ptr(c.as_mut_ptr()), n) };
+                assert!(c.iter().zip(&want).all(|(x, y)| x.wide().to_bits() == y.wide().to_bits()), "{m}x{k}x{n} kinds {ka},{kb}");
             }
         }
     }
