@@ -48,6 +48,14 @@ pub trait Num: Element + PartialEq {
     }
     fn abs(self) -> Self;
     fn neg(self) -> Self;
+    /// The initial value of MLX's max reduction (over more than one element).
+    fn max_init() -> Self {
+        Self::lowest()
+    }
+    /// The initial value of MLX's min reduction (over more than one element).
+    fn min_init() -> Self {
+        Self::highest()
+    }
     /// MLX's maximum: NaN wins.
     fn max(self, o: Self) -> Self {
         if self.is_nan() || o.lt(self) {
@@ -270,6 +278,15 @@ impl Num for C64 {
     }
     fn highest() -> Self {
         C64::new(f32::INFINITY, f32::INFINITY)
+    }
+    /// MLX starts from -inf + 0i, which an element with real part -inf and a negative
+    /// imaginary part does not beat (MLX 0.32: max of three -inf - 0.375i is -inf + 0i).
+    fn max_init() -> Self {
+        C64::new(f32::NEG_INFINITY, 0.0)
+    }
+    /// MLX starts from inf + 0i (min of three inf + 0.375i is inf + 0i).
+    fn min_init() -> Self {
+        C64::new(f32::INFINITY, 0.0)
     }
     fn to_bool(self) -> bool {
         self.re != 0.0 || self.im != 0.0

@@ -189,12 +189,14 @@ fn reduce_typed<T: Num>(op: ReduceOp, x: &ArrayData, axes: &[usize], shape: &[us
         ReduceOp::Sum => fold::<T, T>(x, axes, shape, T::zero(), Num::add, Num::add, |a| a),
         // A reduction over size-1 axes copies its element, as MLX's does: `1 * z` is not `z`
         // for a complex z with a NaN part (`1 * (0.5 + NaN i)` is `NaN + NaN i`).
-        ReduceOp::Prod if axes.iter().all(|&a| x.shape()[a] == 1) => {
+        // So does a max or min: MLX's complex initial values (`Num::max_init`) can beat an
+        // element, which they never do over a single one.
+        ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min if axes.iter().all(|&a| x.shape()[a] == 1) => {
             fold::<T, T>(x, axes, shape, T::one(), |_, v| v, |_, v| v, |a| a)
         }
         ReduceOp::Prod => fold::<T, T>(x, axes, shape, T::one(), Num::mul, Num::mul, |a| a),
-        ReduceOp::Max => fold::<T, T>(x, axes, shape, T::lowest(), Num::max, Num::max, |a| a),
-        ReduceOp::Min => fold::<T, T>(x, axes, shape, T::highest(), Num::min, Num::min, |a| a),
+        ReduceOp::Max => fold::<T, T>(x, axes, shape, T::max_init(), Num::max, Num::max, |a| a),
+        ReduceOp::Min => fold::<T, T>(x, axes, shape, T::min_init(), Num::min, Num::min, |a| a),
     }
 }
 
@@ -275,6 +277,37 @@ mod tests {
             let threaded = fold_run(&v, 0.0f32, &add, &add, true);
             assert_eq!(serial.to_bits(), threaded.to_bits(), "n = {n}");
             assert!((serial as f64 - want).abs() <= 1e-6 * (1.0 + v.iter().map(|x| x.abs() as f64).sum::<f64>()), "n = {n}: {serial} vs {want}");
+        }
+    }
+
+    /// Complex max/min start from MLX's initial values, which beat elements with an infinite
+    /// real part and a larger (min) or smaller (max) imaginary part, except over one element
+    /// (values from MLX 0.32.4: min of three inf + 0.375i is inf + 0i, of one is itself).
+    #[test]
+    fn complex_max_min_start_where_mlx_does() {
+        use mlx_ops::{Layout, C64};
+        let run = |op: ReduceOp, v: C64, n: usize| {
+            let mut buf = crate::strided::alloc::<C64>(n);
+            elems_mut::<C64>(&mut buf).fill(v);
+            let x = ArrayData::new(std::sync::Arc::new(mlx_ops::Buffer::Host(buf)), Layout::contiguous(&[n]), Dtype::Complex64);
+            let r = reduce(op, &x, &[0], &Spec::new(vec![], Dtype::Complex64)).unwrap();
+            crate::strided::contiguous_elems::<C64>(&r)[0]
+        };
+        let inf = f32::INFINITY;
+        let cases = [
+            (ReduceOp::Min, C64::new(inf, 0.375), 3, C64::new(inf, 0.0)),
+            (ReduceOp::Min, C64::new(inf, 0.375), 1, C64::new(inf, 0.375)),
+            (ReduceOp::Min, C64::new(inf, -0.375), 3, C64::new(inf, -0.375)),
+            (ReduceOp::Min, C64::new(inf, inf), 3, C64::new(inf, 0.0)),
+            (ReduceOp::Min, C64::new(3.0, 1.0), 3, C64::new(3.0, 1.0)),
+            (ReduceOp::Max, C64::new(-inf, 0.375), 3, C64::new(-inf, 0.375)),
+            (ReduceOp::Max, C64::new(-inf, -0.375), 3, C64::new(-inf, 0.0)),
+            (ReduceOp::Max, C64::new(-inf, -0.375), 1, C64::new(-inf, -0.375)),
+            (ReduceOp::Max, C64::new(-inf, -inf), 3, C64::new(-inf, 0.0)),
+        ];
+        for (op, v, n, want) in cases {
+            let got = run(op, v, n);
+            assert!(got.re == want.re && got.im == want.im, "{op:?} of {n} x {v}: {got} vs {want}");
         }
     }
 
