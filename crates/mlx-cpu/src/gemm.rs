@@ -960,6 +960,17 @@ mod tests {
         }
     }
 
+    /// Calls the generic `$check` with every f32 and f64 kernel this CPU runs (none without
+    /// AVX2+FMA).
+    macro_rules! for_each_kernel {
+        ($check:ident) => {
+            if available() {
+                kernels::<f32>().into_iter().for_each($check);
+                kernels::<f64>().into_iter().for_each($check);
+            }
+        };
+    }
+
     /// Runs our GEMM with `kern` on the views and checks it against an f64 triple loop; returns C.
     #[allow(clippy::too_many_arguments)]
     fn check<T: Real>(kern: Kernel<T>, m: usize, k: usize, n: usize, ka: usize, kb: usize, threads: usize) -> Vec<T> {
@@ -1005,15 +1016,7 @@ mod tests {
 
     #[test]
     fn matches_f64_reference_at_block_boundaries() {
-        if !available() {
-            return;
-        }
-        for kern in kernels::<f32>() {
-            at_block_boundaries(kern);
-        }
-        for kern in kernels::<f64>() {
-            at_block_boundaries(kern);
-        }
+        for_each_kernel!(at_block_boundaries);
     }
 
     fn at_block_boundaries<T: Real>(kern: Kernel<T>) {
@@ -1042,15 +1045,7 @@ mod tests {
     /// edge pieces, several slices and NC blocks, and every layout.
     #[test]
     fn row_split_gives_the_bits_of_one_thread() {
-        if !available() {
-            return;
-        }
-        for kern in kernels::<f32>() {
-            row_split_bits(kern);
-        }
-        for kern in kernels::<f64>() {
-            row_split_bits(kern);
-        }
+        for_each_kernel!(row_split_bits);
     }
 
     fn row_split_bits<T: Real>(kern: Kernel<T>) {
@@ -1095,15 +1090,7 @@ mod tests {
     /// row splits, and B layouts it takes (row-major, rows broadcast) or leaves (the others).
     #[test]
     fn packing_kernels_give_the_bits_of_packing_first() {
-        if !available() {
-            return;
-        }
-        for kern in kernels::<f32>() {
-            packing_first_bits(kern);
-        }
-        for kern in kernels::<f64>() {
-            packing_first_bits(kern);
-        }
+        for_each_kernel!(packing_first_bits);
     }
 
     fn packing_first_bits<T: Real>(kern: Kernel<T>) {
