@@ -17,11 +17,11 @@
 //! (each group of panels by the first thread to need it), and the threads claim small row
 //! pieces as they go, so that a slower core does less of the work. Packing prefetches the B
 //! rows it reads next, which lie a page or more apart (beyond what the hardware prefetchers
-//! follow). In that own
-//! loop nest, a row-major B of the accumulator type is not packed in a pass of its own: the
-//! first strip of rows runs a packing kernel that reads each panel's rows where they lie and
-//! stores the packed panel as it computes (128x4096x4096 f32 on one Zen 5 core: 19.55 -> 18.80
-//! ms, same-run A/B; the packing pass cost 2.6 ms of 19.6, and B streams from memory).
+//! follow). In a thread's own loop nest (one thread, or the column split), a row-major B of
+//! the accumulator type is not packed in a pass of its own: the first strip of rows runs a
+//! packing kernel that reads each panel's rows where they lie and stores the packed panel as
+//! it computes (128x4096x4096 f32 on one Zen 5 core: 19.55 -> 18.80 ms, same-run A/B; the
+//! packing pass cost 2.6 ms of 19.6, and B streams from memory).
 //!
 //! Invariants:
 //! - Each output element is `sum over kc slices (in order) of a 0-based FMA chain over the
