@@ -73,6 +73,13 @@ const COL_SHARE_MIN: usize = 256;
 const NC: usize = 1024;
 /// B micro-panels packed together (a row-major B is read 8 * 16 columns = 512 bytes at a time).
 const PACK_GROUP: usize = 8;
+/// The packing kernels prefetch B's row p + PREFETCH_NEAR into L1 and row p + PREFETCH_FAR
+/// into L2 at depth step p. The rows lie a page or more apart, which the hardware prefetchers
+/// do not follow; L1 holds few of them (a large power-of-two row stride maps them all to one
+/// set), L2 a few dozen.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+const PREFETCH_NEAR: isize = 4;
+const PREFETCH_FAR: isize = 32;
 /// While packing B row p, row p + PACK_AHEAD is prefetched: rows lie a page or more apart, which
 /// the hardware prefetchers do not follow.
 const PACK_AHEAD: usize = 8;
@@ -449,21 +456,16 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
         self.b.0.wrapping_offset(self.pc as isize * self.sb[0] + (self.jc + q * self.kern.nr) as isize).cast::<T>()
     }
 
-    /// Asks for the first [`x86::PREFETCH_FAR`] rows behind micro-panel `q` (into L2), which
-    /// the packing kernel reaches before its own prefetches have run far enough ahead.
+    /// Asks for the first [`PREFETCH_FAR`] rows behind micro-panel `q` (into L2), which the
+    /// packing kernel reaches before its own prefetches have run far enough ahead.
     fn prefetch_head(&self, q: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let (row, stride) = (self.source(q).cast::<i8>(), self.sb[0] * std::mem::size_of::<T>() as isize);
-            for p in 0..self.kc.min(x86::PREFETCH_FAR as usize) {
-                let line = row.wrapping_offset(p as isize * stride);
-                for off in (0..self.kern.nr * std::mem::size_of::<T>()).step_by(64) {
-                    prefetch_line(line.wrapping_add(off), false);
-                }
+        let (row, stride) = (self.source(q).cast::<i8>(), self.sb[0] * std::mem::size_of::<T>() as isize);
+        for p in 0..self.kc.min(PREFETCH_FAR as usize) {
+            let line = row.wrapping_offset(p as isize * stride);
+            for off in (0..self.kern.nr * std::mem::size_of::<T>()).step_by(64) {
+                prefetch_line(line.wrapping_add(off), false);
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = q;
     }
 
     /// Packs `h` (<= MR) rows of A from `a` (strides `sa`), columns pc..pc+kc, into the A

@@ -13,14 +13,7 @@
 
 use std::arch::x86_64::*;
 
-use super::MR;
-
-/// The packing kernels prefetch B's row p + PREFETCH_NEAR into L1 and row p + PREFETCH_FAR
-/// into L2 at depth step p. The rows lie a page or more apart, which the hardware prefetchers
-/// do not follow; L1 holds few of them (a large power-of-two row stride maps them all to one
-/// set), L2 a few dozen.
-const PREFETCH_NEAR: isize = 4;
-pub const PREFETCH_FAR: isize = 32;
+use super::{MR, PREFETCH_FAR, PREFETCH_NEAR};
 
 /// Runs the kernel's `$step!(o)` (step `o` of the current group of four) over `$steps` depth
 /// steps, four at a time, then one at a time, moving each pointer `$p` by `$s` elements per step
