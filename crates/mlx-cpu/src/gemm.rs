@@ -9,7 +9,8 @@
 //! BLIS/OpenBLAS-Haswell structure: for each `NC`-column block of B and each `kc`-deep slice of
 //! the inner dimension, B's slice is packed into `nr`-column micro-panels (k-major); `MC`-row
 //! blocks of A are packed into `MR`-row micro-panels and the micro-kernel ([`x86`]) runs
-//! over them (B micro-panel in L1, A block in L2). Edge tiles run the same kernel on
+//! over them (B micro-panel in L1, A block in L2). A last strip of fewer than MR rows runs an
+//! R-row version of the kernel straight into C; tiles narrower than `nr` run the kernel on
 //! zero-padded panels into a scratch tile. Threads split C's columns in fixed shares, and each
 //! runs the whole loop nest on its own, packing B a few panels at a time just before using
 //! them. Where that would leave each thread few columns against an MC block of rows or more
@@ -21,7 +22,12 @@
 //! the accumulator type is not packed in a pass of its own: the first strip of rows runs a
 //! packing kernel that reads each panel's rows where they lie and stores the packed panel as
 //! it computes (128x4096x4096 f32 on one Zen 5 core: 19.55 -> 18.80 ms, same-run A/B; the
-//! packing pass cost 2.6 ms of 19.6, and B streams from memory).
+//! packing pass cost 2.6 ms of 19.6, and B streams from memory). While the other strips
+//! compute from that panel, they prefetch ("stage") the next panel's B rows, which a
+//! power-of-two row stride keeps from fitting in L2 at once, so the next packing strip reads
+//! them from L2/L3 rather than memory; with a single row block, the full-width panels share
+//! one buffer slot that stays in L1 (20.4 -> 18.5 ms with the R-row strips; a packing strip
+//! went from about 4x a normal strip's time to 2x).
 //!
 //! Invariants:
 //! - Each output element is `sum over kc slices (in order) of a 0-based FMA chain over the
@@ -80,6 +86,11 @@ const PACK_GROUP: usize = 8;
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const PREFETCH_NEAR: isize = 4;
 const PREFETCH_FAR: isize = 32;
+/// Depth steps per cache line that a staging tile prefetches (a multiple of 4): at 8, the 21
+/// strips after the packing one of a 128-row block stage all 256 rows of the next f32 panel
+/// (2 lines a row), 16 rows per strip. 128x4096x4096 on 1 thread, same-run A/B: 18.2 ms at 8,
+/// 18.9 at 4 (the 8 strips that stage run slower), 20.3 with no staging.
+const STAGE_STEPS: usize = 8;
 /// While packing B row p, row p + PACK_AHEAD is prefetched: rows lie a page or more apart, which
 /// the hardware prefetchers do not follow.
 const PACK_AHEAD: usize = 8;
@@ -96,15 +107,35 @@ pub struct Kernel<T> {
     pairs: bool,
     /// `C[0..MR, 0..nr] (+)= A @ B` for k-major packed panels (see `x86`). Safety: as for the
     /// `x86` kernels, whose CPU features [`Kernel::for_elem`] checked.
-    run: unsafe fn(usize, *const T, *const T, *mut T, usize, bool),
-    /// `run`'s packing twin, for B rows of `T` at a unit column stride: takes B's rows where
-    /// they lie (`b`, row stride `ldb`) and packs them into the panel at `dst` while it
-    /// computes, so the first strip of a slice packs it (see `x86`).
-    packing: Option<PackingRun<T>>,
+    run: RunFn<T>,
+    /// The f32/f64 kernels' twins, which give `run`'s bits (see `x86`); without them every
+    /// B panel is packed first and short tiles go through a scratch tile.
+    twins: Option<Twins<T>>,
 }
 
-/// `(kc, a, b, ldb, dst, c, ldc, add)` of a packing kernel (`x86::kernel_6x32_packing`).
+/// `(kc, a, b, c, ldc, add)` of a micro-kernel (`x86::f32_6x32::run`).
+type RunFn<T> = unsafe fn(usize, *const T, *const T, *mut T, usize, bool);
+
+/// `run`'s twins for one kernel.
+#[derive(Clone, Copy)]
+struct Twins<T> {
+    /// `short[h - 1]` computes a tile of h < MR rows straight into C.
+    short: [RunFn<T>; MR - 1],
+    /// For B rows of `T` at a unit column stride: takes B's rows where they lie (`b`, row
+    /// stride `ldb`) and packs them into the panel at `dst` while it computes, so the first
+    /// strip of a slice packs it.
+    packing: PackingRun<T>,
+    /// Prefetches into L2 the rows of B (`rows`, row stride `ldr`) that a later packing tile
+    /// will read, while it computes from packed panels: in this way the packing tile finds
+    /// its rows in cache rather than memory.
+    staging: StagingRun<T>,
+}
+
+/// `(kc, a, b, ldb, dst, c, ldc, add)` of a packing kernel (`x86::f32_6x32::packing`).
 type PackingRun<T> = unsafe fn(usize, *const T, *const T, isize, *mut T, *mut T, usize, bool);
+
+/// `(kc, a, b, rows, ldr, c, ldc, add)` of a staging kernel (`x86::f32_6x32::staging`).
+type StagingRun<T> = unsafe fn(usize, *const T, *const T, *const T, isize, *mut T, usize, bool);
 
 /// An accumulator type: what packed panels and C hold, with its micro-kernels.
 pub trait Acc: Num + Send + Sync + 'static {
@@ -116,23 +147,18 @@ pub trait Acc: Num + Send + Sync + 'static {
     const BF16_PAIRS: Option<Kernel<Self>> = None;
 }
 
-/// The `x86` kernel `$k` (off x86-64 a stand-in: [`available`] is false there, so no kernel runs).
+/// The `x86` kernel function `$k` (off x86-64 the stand-in `$off`: [`available`] is false
+/// there, so no kernel runs).
 #[cfg(target_arch = "x86_64")]
 macro_rules! kernel_fn {
-    ($k:ident) => {
-        x86::$k
-    };
-    ($k:ident::<$pack:literal>) => {
-        x86::$k::<$pack>
+    ($($k:ident)::+ $(<$r:tt>)?, $off:ident) => {
+        x86::$($k)::+ $(::<$r>)?
     };
 }
 #[cfg(not(target_arch = "x86_64"))]
 macro_rules! kernel_fn {
-    ($k:ident) => {
-        off_x86
-    };
-    ($k:ident::<$pack:literal>) => {
-        off_x86_packing
+    ($($k:ident)::+ $(<$r:tt>)?, $off:ident) => {
+        $off
     };
 }
 
@@ -142,26 +168,43 @@ unsafe fn off_x86<T>(_: usize, _: *const T, _: *const T, _: *mut T, _: usize, _:
     unreachable!("gemm::available() is false off x86-64");
 }
 
-/// The stand-in packing kernel off x86-64 (never called).
+/// The stand-in packing and staging kernel off x86-64 (never called).
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
-unsafe fn off_x86_packing<T>(_: usize, _: *const T, _: *const T, _: isize, _: *mut T, _: *mut T, _: usize, _: bool) {
+unsafe fn off_x86_twin<T, U, V>(_: usize, _: *const T, _: *const T, _: U, _: V, _: *mut T, _: usize, _: bool) {
     unreachable!("gemm::available() is false off x86-64");
 }
 
-/// `Acc` for `$t` with its AVX2 kernel `$k2` (`$nr2` columns, packing twin `$p2`), AVX-512
-/// kernel `$k5` (`$nr5`, `$p5`) and optionally AVX512_BF16 kernel `$kb` (`$nrb`).
-macro_rules! acc {
-    ($t:ty, $k2:ident + $p2:ident / $nr2:expr, $k5:ident + $p5:ident / $nr5:expr $(, $kb:ident / $nrb:expr)?) => {
-        impl Acc for $t {
-            const AVX2: Kernel<$t> = Kernel { nr: $nr2, kc: KC, pairs: false, run: kernel_fn!($k2), packing: Some(kernel_fn!($p2::<true>)) };
-            const AVX512: Kernel<$t> = Kernel { nr: $nr5, kc: KC, pairs: false, run: kernel_fn!($k5), packing: Some(kernel_fn!($p5::<true>)) };
-            $(const BF16_PAIRS: Option<Kernel<$t>> = Some(Kernel { nr: $nrb, kc: KC, pairs: true, run: kernel_fn!($kb), packing: None });)?
+/// The f32/f64 kernel module `$m` of `x86` (`$nr` columns) with its twins.
+macro_rules! twinned {
+    ($m:ident, $nr:expr) => {
+        Kernel {
+            nr: $nr,
+            kc: KC,
+            pairs: false,
+            run: kernel_fn!($m::run<MR>, off_x86),
+            twins: Some(Twins {
+                short: [kernel_fn!($m::run<1>, off_x86), kernel_fn!($m::run<2>, off_x86), kernel_fn!($m::run<3>, off_x86), kernel_fn!($m::run<4>, off_x86), kernel_fn!($m::run<5>, off_x86)],
+                packing: kernel_fn!($m::packing, off_x86_twin),
+                staging: kernel_fn!($m::staging, off_x86_twin),
+            }),
         }
     };
 }
-acc!(f32, kernel_6x16 + kernel_6x16_packing / 16, kernel_6x32 + kernel_6x32_packing / 32, kernel_6x48_bf16 / 48);
-acc!(f64, kernel_6x8_f64 + kernel_6x8_f64_packing / 8, kernel_6x16_f64 + kernel_6x16_f64_packing / 16);
+
+/// `Acc` for `$t` with its AVX2 kernel module `$k2` (`$nr2` columns), AVX-512 kernel module
+/// `$k5` (`$nr5`) and optionally AVX512_BF16 kernel `$kb` (`$nrb`).
+macro_rules! acc {
+    ($t:ty, $k2:ident / $nr2:expr, $k5:ident / $nr5:expr $(, $kb:ident / $nrb:expr)?) => {
+        impl Acc for $t {
+            const AVX2: Kernel<$t> = twinned!($k2, $nr2);
+            const AVX512: Kernel<$t> = twinned!($k5, $nr5);
+            $(const BF16_PAIRS: Option<Kernel<$t>> = Some(Kernel { nr: $nrb, kc: KC, pairs: true, run: kernel_fn!($kb, off_x86), twins: None });)?
+        }
+    };
+}
+acc!(f32, f32_6x16 / 16, f32_6x32 / 32, kernel_6x48_bf16 / 48);
+acc!(f64, f64_6x8 / 8, f64_6x16 / 16);
 
 impl<T: Acc> Kernel<T> {
     /// The widest kernel this CPU runs (AVX-512F unless [`par::has_avx512f`] says no).
@@ -444,10 +487,17 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
         }
     }
 
-    /// The kernel's packing twin where it can read this slice's B rows directly (elements of
-    /// the accumulator type at a unit column stride), for blocks of at least `rows` >= MR rows.
-    fn packing_kernel(&self, rows: usize) -> Option<PackingRun<T>> {
-        self.kern.packing.filter(|_| S::IS_ACC && self.sb[1] == 1 && rows >= MR)
+    /// The kernel's twins where its packing twin can read this slice's B rows directly
+    /// (elements of the accumulator type at a unit column stride), for blocks of at least
+    /// `rows` >= MR rows.
+    fn fusing(&self, rows: usize) -> Option<Twins<T>> {
+        self.kern.twins.filter(|_| S::IS_ACC && self.sb[1] == 1 && rows >= MR)
+    }
+
+    /// Rows of B that one staging tile prefetches: one cache line per [`STAGE_STEPS`] depth
+    /// steps (see `x86`).
+    fn staged_rows(&self) -> usize {
+        self.kc / STAGE_STEPS / (self.kern.nr * std::mem::size_of::<T>()).div_ceil(64)
     }
 
     /// Where micro-panel `q`'s B rows lie (only for [`Slice::packing_kernel`]'s layouts: `S` is
@@ -572,38 +622,52 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
             }
             // Micro-panels g..g1 against every strip, issuing `ahead`'s prefetches on the way.
             // With `fused`, strip 0 packs each full-width panel (from B's rows) as it computes
-            // its tile, and then asks for the first rows of the next panel.
-            let run_group = |g: usize, g1: usize, ahead: &mut Prefetch, fused: Option<PackingRun<T>>| {
+            // its tile, and then asks for the first rows of the next panel; the next strips
+            // stage the rest of that panel's rows. With `ring` (one row block, so a packed
+            // panel is not used again) the full-width panels share one slot, still in L1 for
+            // the next panel's stores.
+            let run_group = |g: usize, g1: usize, ahead: &mut Prefetch, fused: Option<Twins<T>>, ring: bool| {
+                let staged = sl.staged_rows();
                 for q in g..g1 {
                     let j = sl.jc + q * nr;
                     let w = nr.min(sl.jc + sl.nc - j);
-                    let bq = sl.panel(q);
+                    let bq = if ring && w == nr { sl.panel(q0) } else { sl.panel(q) };
+                    // The next panel, when strip 0 packs it.
+                    let next = (q + 1 < q1 && (q + 2) * nr <= sl.nc).then(|| sl.source(q + 1));
                     for s in 0..strips {
                         ahead.step();
                         let i = ic + s * MR;
                         let h = MR.min(i1 - i);
-                        match fused {
-                            Some(run) if s == 0 && w == nr => {
-                                // SAFETY: strip 0 is full (`packing_kernel` checked the rows),
-                                // and so is the panel; B's rows behind it are readable, panel q
-                                // is this thread's, C's tile is as below, and the CPU runs the
+                        let ct = c.0.wrapping_add(i * ldc + j);
+                        match (fused, next) {
+                            (Some(tw), _) if s == 0 && w == nr => {
+                                // SAFETY: strip 0 is full (`fusing` checked the rows), and so
+                                // is the panel; B's rows behind it are readable, panel q is
+                                // this thread's, C's tile is as below, and the CPU runs the
                                 // kernel (`gemm_with`).
-                                unsafe { run(kc, ap, sl.source(q), sl.sb[0], bq, c.0.add(i * ldc + j), ldc, !first) };
+                                unsafe { (tw.packing)(kc, ap, sl.source(q), sl.sb[0], bq, ct, ldc, !first) };
                                 if q + 1 < q1 {
                                     sl.prefetch_head(q + 1);
                                 }
                             }
+                            (Some(tw), Some(rows)) if s > 0 && h == MR && w == nr && staged > 0 && (s - 1) * staged < kc => {
+                                let from = rows.wrapping_offset(((s - 1) * staged) as isize * sl.sb[0]);
+                                // SAFETY: as for `tile` below (a full tile); prefetched
+                                // addresses need not be valid.
+                                unsafe { (tw.staging)(kc, ap.add(s * strip), bq, from, sl.sb[0], ct, ldc, !first) };
+                            }
                             // SAFETY: strip s and micro-panel q (inside the slice) are packed;
                             // the C tile rows i..i+h, columns j..j+w is this thread's and
                             // writable; the CPU runs `sl.kern` (`gemm_with`).
-                            _ => unsafe { tile(sl.kern, kc, ap.add(s * strip), bq, c.0.add(i * ldc + j), ldc, h, w, first) },
+                            _ => unsafe { tile(sl.kern, kc, ap.add(s * strip), bq, ct, ldc, h, w, first) },
                         }
                     }
                 }
             };
             match packing {
                 Packing::Own => {
-                    let fused = if ic == i0 { sl.packing_kernel(i1 - i0) } else { None };
+                    let fused = if ic == i0 { sl.fusing(i1 - i0) } else { None };
+                    let ring = fused.is_some() && i1 - i0 <= MC;
                     for g in (q0..q1).step_by(PACK_GROUP) {
                         let g1 = (g + PACK_GROUP).min(q1);
                         if ic == i0 {
@@ -615,9 +679,9 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
                         }
                         // While this group computes, the next group's B rows are fetched into
                         // cache, a few lines per micro-tile, so that packing it reads from
-                        // cache (the fused strip prefetches for itself instead).
+                        // cache (the fused strips prefetch for themselves instead).
                         let mut ahead = if ic == i0 && g1 < q1 && fused.is_none() { sl.rows_of(g1, (g1 + PACK_GROUP).min(q1), (g1 - g) * strips) } else { Prefetch::NONE };
-                        run_group(g, g1, &mut ahead, fused);
+                        run_group(g, g1, &mut ahead, fused, ring);
                     }
                 }
                 Packing::Shared(states) => {
@@ -637,7 +701,7 @@ unsafe fn block<S: Elem<T>, T: Acc>(a: Ptr<S>, sa: [isize; 2], c: Ptr<T>, ldc: u
                                 });
                             if ready {
                                 let mut none = Prefetch::NONE;
-                                run_group(g, g1, &mut none, None);
+                                run_group(g, g1, &mut none, None, false);
                             }
                             !ready
                         });
@@ -666,6 +730,8 @@ unsafe fn tile<T: Acc>(kern: Kernel<T>, kc: usize, ap: *const T, bp: *const T, c
     unsafe {
         if h == MR && w == nr {
             (kern.run)(kc, ap, bp, c, ldc, !first);
+        } else if let Some(tw) = kern.twins.filter(|_| w == nr) {
+            (tw.short[h - 1])(kc, ap, bp, c, ldc, !first);
         } else {
             let mut t = [T::zero(); MR * MAX_NR];
             (kern.run)(kc, ap, bp, t.as_mut_ptr(), nr, false);
@@ -1087,17 +1153,19 @@ mod tests {
         }
     }
 
-    /// A strip that packs B's panels while it computes gives the bits of packing first, over
-    /// one and two row blocks, narrow last panels, several slices and NC blocks, the column and
-    /// row splits, and B layouts it takes (row-major, rows broadcast) or leaves (the others).
+    /// The kernel's twins give the plain kernel's bits: a strip that packs B's panels while it
+    /// computes (against packing first), strips that stage the next panel, the shared panel
+    /// slot of a single row block, and R-row last strips (against a scratch tile); over one and
+    /// two row blocks, narrow last panels, several slices and NC blocks, the column and row
+    /// splits, and B layouts the packing strip takes (row-major, rows broadcast) or leaves.
     #[test]
-    fn packing_kernels_give_the_bits_of_packing_first() {
-        for_each_kernel!(packing_first_bits);
+    fn kernel_twins_give_the_plain_kernels_bits() {
+        for_each_kernel!(twins_bits);
     }
 
-    fn packing_first_bits<T: Real>(kern: Kernel<T>) {
-        assert!(kern.packing.is_some());
-        let first = Kernel { packing: None, ..kern };
+    fn twins_bits<T: Real>(kern: Kernel<T>) {
+        assert!(kern.twins.is_some());
+        let first = Kernel { twins: None, ..kern };
         let (nr, kc) = (kern.nr, kern.kc);
         for &(m, k, n) in &[(MR, 3, nr), (13, kc + 5, 3 * nr + 7), (MC + 9, 2 * kc + 1, NC + nr - 3), (2 * MC + 1, 9, 2 * nr + 1), (7, 70, NC + 1)] {
             for (ka, kb) in [(0, 0), (1, 4), (2, 0), (3, 1), (0, 2), (4, 3)] {

@@ -7,13 +7,15 @@
 //! vector width, so a C element's value depends only on its row of A and column of B in the
 //! packed panels: the AVX2 and AVX-512 kernels give bit-identical tiles.
 //!
-//! Each f32/f64 kernel has a packing twin (`*_packing::<true>`) that reads B from its rows
-//! instead of a packed panel and stores the panel on the way; its FMAs are the kernel's, so it
-//! gives the same bits.
+//! Each f32/f64 kernel (a module: `f32_6x32::run` and so on) comes in R-row versions for the
+//! last strip of rows (`run::<R>`, written straight into C) and has two full-tile twins:
+//! `packing` reads B from its rows instead of a packed panel and stores the panel on the way,
+//! and `staging` prefetches rows of B for a later `packing` tile. Their FMAs are `run`'s, so
+//! they give the same bits.
 
 use std::arch::x86_64::*;
 
-use super::{MR, PREFETCH_FAR, PREFETCH_NEAR};
+use super::{MR, PREFETCH_FAR, PREFETCH_NEAR, STAGE_STEPS};
 
 /// Runs the kernel's `$step!(o)` (step `o` of the current group of four) over `$steps` depth
 /// steps, four at a time, then one at a time, moving each pointer `$p` by `$s` elements per step
@@ -38,86 +40,135 @@ macro_rules! depth_loop {
     }};
 }
 
-/// One kernel: `$name` for element `$t` with vector `$v` of `$l` lanes (NR = 2 * `$l`), and its
-/// packing twin `$packing`, which reads B's rows where they lie and packs them on the way.
+/// One kernel as module `$name`, for element `$t` with vector `$v` of `$l` lanes (NR = 2 *
+/// `$l`): `run::<R>` (tiles of R <= MR rows), and the full-tile twins `packing` (reads B's
+/// rows where they lie and packs them on the way) and `staging` (prefetches rows of B that a
+/// later packing tile will read). All three run `body`'s FMA chain, so they give the same bits.
 macro_rules! kernel {
-    ($name:ident, $packing:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
-        /// `C[0..6, 0..NR] (+)= A @ B` for k-major packed panels `a` (kc x 6) and `b` (kc x NR);
-        /// C has row stride `ldc` and unit column stride; `add` adds to C instead of overwriting.
-        ///
-        /// # Safety
-        /// The CPU supports the kernel's features (AVX2 and FMA, or AVX-512F); `a` holds kc*6
-        /// and `b` kc*NR readable elements; the 6 rows of NR elements at `c + r*ldc` are
-        /// writable (and readable when `add`).
-        #[target_feature(enable = $features)]
-        pub unsafe fn $name(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
-            // SAFETY: forwarded; with PACK false nothing is written through `dst`, which walks
-            // the packed panel alongside `b`.
-            unsafe { $packing::<false>(kc, a, b, 2 * $l, b.cast_mut(), c, ldc, add) }
-        }
+    ($name:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
+        pub mod $name {
+            use super::*;
 
-        /// With `PACK`: as [`$name`], for B read from its rows (`kc` rows of NR elements, `ldb`
-        /// apart, at `b`), each of which is also stored into the k-major packed panel at `dst`
-        /// (kc x NR), which later tiles then read. The same bits as packing first.
-        ///
-        /// # Safety
-        /// As for [`$name`], with `b + p*ldb` (p < kc) holding NR readable elements and, with
-        /// `PACK`, `dst` room for kc*NR elements that nothing else accesses during the call.
-        #[allow(clippy::too_many_arguments)]
-        #[target_feature(enable = $features)]
-        #[inline]
-        pub unsafe fn $packing<const PACK: bool>(kc: usize, a: *const $t, b: *const $t, ldb: isize, dst: *mut $t, c: *mut $t, ldc: usize, add: bool) {
             const NR: usize = 2 * $l;
-            // SAFETY: every pointer offset below stays inside the panels / rows / tile of the
-            // contract (prefetches may point anywhere).
-            unsafe {
-                let mut acc = [[$zero(); 2]; MR];
-                let ldb = if PACK { ldb } else { NR as isize };
-                let (mut a, mut b, mut dst) = (a, b, dst);
-                macro_rules! step {
-                    ($o:expr) => {{
-                        let row = b.offset($o * ldb);
-                        if PACK {
-                            let near = row.wrapping_offset(PREFETCH_NEAR * ldb).cast::<i8>();
-                            _mm_prefetch::<_MM_HINT_T0>(near);
-                            _mm_prefetch::<_MM_HINT_T0>(near.wrapping_add(64));
-                            let far = row.wrapping_offset(PREFETCH_FAR * ldb).cast::<i8>();
-                            _mm_prefetch::<_MM_HINT_T1>(far);
-                            _mm_prefetch::<_MM_HINT_T1>(far.wrapping_add(64));
-                        }
-                        let b0 = $loadu(row);
-                        let b1 = $loadu(row.add($l));
-                        if PACK {
-                            $storeu(dst.add($o * NR), b0);
-                            $storeu(dst.add($o * NR + $l), b1);
-                        }
-                        for r in 0..MR {
-                            let x = $bcast(&*a.add($o * MR + r));
-                            acc[r][0] = $fmadd(x, b0, acc[r][0]);
-                            acc[r][1] = $fmadd(x, b1, acc[r][1]);
-                        }
-                    }};
-                }
-                depth_loop!(kc, step; a += MR, b += ldb, dst += NR);
-                for (r, row) in acc.iter().enumerate() {
-                    let cr = c.add(r * ldc);
-                    let (mut v0, mut v1) = (row[0], row[1]);
-                    if add {
-                        v0 = $add(v0, $loadu(cr));
-                        v1 = $add(v1, $loadu(cr.add($l)));
+            /// Cache lines per row of a B micro-panel (NR elements).
+            const LINES: isize = (NR * std::mem::size_of::<$t>() / 64) as isize;
+            /// Groups of 4 depth steps per line a staging kernel prefetches.
+            const GROUPS_PER_LINE: isize = (STAGE_STEPS / 4) as isize;
+
+            /// `C[0..R, 0..NR] (+)= A @ B` for k-major packed panels `a` (kc x MR, rows past R
+            /// unread) and `b` (kc x NR); C has row stride `ldc` and unit column stride; `add`
+            /// adds to C instead of overwriting.
+            ///
+            /// # Safety
+            /// The CPU supports the kernel's features (AVX2 and FMA, or AVX-512F); R <= MR; `a`
+            /// holds kc*MR and `b` kc*NR readable elements; the R rows of NR elements at
+            /// `c + r*ldc` are writable (and readable when `add`).
+            #[target_feature(enable = $features)]
+            pub unsafe fn run<const R: usize>(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
+                // SAFETY: forwarded; without PACK or STAGE nothing is written or prefetched
+                // through `aux`.
+                unsafe { body::<R, false, false>(kc, a, b, NR as isize, b.cast_mut(), c, ldc, add) }
+            }
+
+            /// As `run::<MR>`, for B read from its rows (`kc` rows of NR elements, `ldb` apart,
+            /// at `b`), each of which is also stored into the k-major packed panel at `dst`
+            /// (kc x NR), which later tiles then read. The same bits as packing first.
+            ///
+            /// # Safety
+            /// As for `run`, with `b + p*ldb` (p < kc) holding NR readable elements and `dst`
+            /// room for kc*NR elements that nothing else accesses during the call.
+            #[allow(clippy::too_many_arguments)]
+            #[target_feature(enable = $features)]
+            pub unsafe fn packing(kc: usize, a: *const $t, b: *const $t, ldb: isize, dst: *mut $t, c: *mut $t, ldc: usize, add: bool) {
+                // SAFETY: forwarded.
+                unsafe { body::<MR, true, false>(kc, a, b, ldb, dst, c, ldc, add) }
+            }
+
+            /// As `run::<MR>`, also prefetching into L2 the micro-panel rows of B from `rows`
+            /// (`ldr` apart): one cache line per STAGE_STEPS depth steps, so
+            /// `kc / STAGE_STEPS / LINES` rows (16 of f32 AVX-512 panels at kc = 256), which a
+            /// later packing tile will read.
+            ///
+            /// # Safety
+            /// As for `run` (`rows` may point anywhere: prefetches never fault).
+            #[allow(clippy::too_many_arguments)]
+            #[target_feature(enable = $features)]
+            pub unsafe fn staging(kc: usize, a: *const $t, b: *const $t, rows: *const $t, ldr: isize, c: *mut $t, ldc: usize, add: bool) {
+                // SAFETY: forwarded; with STAGE `aux` is only prefetched.
+                unsafe { body::<MR, false, true>(kc, a, b, ldr, rows.cast_mut(), c, ldc, add) }
+            }
+
+            /// The kernels' shared body: R rows of C; B read at `b` with row stride `ld` (PACK)
+            /// or from the packed panel; with PACK each B row is stored to `aux`'s packed
+            /// panel, with STAGE the rows from `aux` (`ld` apart) are prefetched.
+            ///
+            /// # Safety
+            /// As for the caller (`run`, `packing` or `staging`).
+            #[allow(clippy::too_many_arguments)]
+            #[target_feature(enable = $features)]
+            #[inline]
+            unsafe fn body<const R: usize, const PACK: bool, const STAGE: bool>(kc: usize, a: *const $t, b: *const $t, ld: isize, aux: *mut $t, c: *mut $t, ldc: usize, add: bool) {
+                // SAFETY: every pointer offset below stays inside the panels / rows / tile of
+                // the contract (prefetches may point anywhere).
+                unsafe {
+                    let mut acc = [[$zero(); 2]; R];
+                    let ldb = if PACK { ld } else { NR as isize };
+                    let (mut a, mut b, mut dst) = (a, b, aux);
+                    let (staged, mut group) = (aux.cast::<i8>(), 0isize);
+                    macro_rules! step {
+                        ($o:expr) => {{
+                            let row = b.offset($o * ldb);
+                            if PACK {
+                                let near = row.wrapping_offset(PREFETCH_NEAR * ldb).cast::<i8>();
+                                _mm_prefetch::<_MM_HINT_T0>(near);
+                                _mm_prefetch::<_MM_HINT_T0>(near.wrapping_add(64));
+                                let far = row.wrapping_offset(PREFETCH_FAR * ldb).cast::<i8>();
+                                _mm_prefetch::<_MM_HINT_T1>(far);
+                                _mm_prefetch::<_MM_HINT_T1>(far.wrapping_add(64));
+                            }
+                            if STAGE && $o == 0 {
+                                // Line `group / GROUPS_PER_LINE` at the first group of each
+                                // GROUPS_PER_LINE.
+                                if group % GROUPS_PER_LINE == 0 {
+                                    let line = group / GROUPS_PER_LINE;
+                                    _mm_prefetch::<_MM_HINT_T1>(staged.wrapping_offset(line / LINES * ld * std::mem::size_of::<$t>() as isize + line % LINES * 64));
+                                }
+                                group += 1;
+                            }
+                            let b0 = $loadu(row);
+                            let b1 = $loadu(row.add($l));
+                            if PACK {
+                                $storeu(dst.add($o * NR), b0);
+                                $storeu(dst.add($o * NR + $l), b1);
+                            }
+                            for r in 0..R {
+                                let x = $bcast(&*a.add($o * MR + r));
+                                acc[r][0] = $fmadd(x, b0, acc[r][0]);
+                                acc[r][1] = $fmadd(x, b1, acc[r][1]);
+                            }
+                        }};
                     }
-                    $storeu(cr, v0);
-                    $storeu(cr.add($l), v1);
+                    depth_loop!(kc, step; a += MR, b += ldb, dst += NR);
+                    for (r, row) in acc.iter().enumerate() {
+                        let cr = c.add(r * ldc);
+                        let (mut v0, mut v1) = (row[0], row[1]);
+                        if add {
+                            v0 = $add(v0, $loadu(cr));
+                            v1 = $add(v1, $loadu(cr.add($l)));
+                        }
+                        $storeu(cr, v0);
+                        $storeu(cr.add($l), v1);
+                    }
                 }
             }
         }
     };
 }
 
-kernel!(kernel_6x16, kernel_6x16_packing, "avx2,fma", f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
-kernel!(kernel_6x8_f64, kernel_6x8_f64_packing, "avx2,fma", f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
-kernel!(kernel_6x32, kernel_6x32_packing, "avx512f,avx2,fma", f32, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, broadcast512_ps, _mm512_fmadd_ps, _mm512_add_ps);
-kernel!(kernel_6x16_f64, kernel_6x16_f64_packing, "avx512f,avx2,fma", f64, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, broadcast512_pd, _mm512_fmadd_pd, _mm512_add_pd);
+kernel!(f32_6x16, "avx2,fma", f32, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps);
+kernel!(f64_6x8, "avx2,fma", f64, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd);
+kernel!(f32_6x32, "avx512f,avx2,fma", f32, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, broadcast512_ps, _mm512_fmadd_ps, _mm512_add_ps);
+kernel!(f64_6x16, "avx512f,avx2,fma", f64, 8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, broadcast512_pd, _mm512_fmadd_pd, _mm512_add_pd);
 
 /// `*x` in every lane (an embedded-broadcast memory operand of the FMA once inlined).
 ///
@@ -149,7 +200,7 @@ unsafe fn broadcast512_pd(x: &f64) -> __m512d {
 /// One `vdpbf16ps` per 16 lanes and pair adds the high-half product, rounds, then adds the
 /// low-half product and rounds (measured on Zen 5: all of 1.6 million random lanes), and a
 /// product of two bf16 values is exact in f32, so each lane runs exactly the FMA chain of
-/// [`kernel_6x32`] on the widened values: the same bits, except that the instruction treats
+/// [`f32_6x32::run`] on the widened values: the same bits, except that the instruction treats
 /// subnormal inputs and results (below 2^-126 in magnitude) as zero.
 ///
 /// 48 columns (18 accumulators), not 32: the instruction's latency needs more than 12 chains in
