@@ -500,7 +500,7 @@ impl<S: Elem<T>, T: Acc> Slice<S, T> {
         self.kc / STAGE_STEPS / (self.kern.nr * std::mem::size_of::<T>()).div_ceil(64)
     }
 
-    /// Where micro-panel `q`'s B rows lie (only for [`Slice::packing_kernel`]'s layouts: `S` is
+    /// Where micro-panel `q`'s B rows lie (only for [`Slice::fusing`]'s layouts: `S` is
     /// `T`).
     fn source(&self, q: usize) -> *const T {
         self.b.0.wrapping_offset(self.pc as isize * self.sb[0] + (self.jc + q * self.kern.nr) as isize).cast::<T>()

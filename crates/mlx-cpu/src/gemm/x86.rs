@@ -114,7 +114,7 @@ macro_rules! kernel {
                     let mut acc = [[$zero(); 2]; R];
                     let ldb = if PACK { ld } else { NR as isize };
                     let (mut a, mut b, mut dst) = (a, b, aux);
-                    let (staged, mut group) = (aux.cast::<i8>(), 0isize);
+                    let (mut staged, mut part, mut wait) = (aux.cast::<i8>().cast_const(), 0isize, 1isize);
                     macro_rules! step {
                         ($o:expr) => {{
                             let row = b.offset($o * ldb);
@@ -127,13 +127,18 @@ macro_rules! kernel {
                                 _mm_prefetch::<_MM_HINT_T1>(far.wrapping_add(64));
                             }
                             if STAGE && $o == 0 {
-                                // Line `group / GROUPS_PER_LINE` at the first group of each
-                                // GROUPS_PER_LINE.
-                                if group % GROUPS_PER_LINE == 0 {
-                                    let line = group / GROUPS_PER_LINE;
-                                    _mm_prefetch::<_MM_HINT_T1>(staged.wrapping_offset(line / LINES * ld * std::mem::size_of::<$t>() as isize + line % LINES * 64));
+                                // At every GROUPS_PER_LINE-th group of 4 steps, the next line
+                                // of the staged rows (LINES lines a row).
+                                wait -= 1;
+                                if wait == 0 {
+                                    wait = GROUPS_PER_LINE;
+                                    _mm_prefetch::<_MM_HINT_T1>(staged.wrapping_offset(part * 64));
+                                    part += 1;
+                                    if part == LINES {
+                                        part = 0;
+                                        staged = staged.wrapping_offset(ld * std::mem::size_of::<$t>() as isize);
+                                    }
                                 }
-                                group += 1;
                             }
                             let b0 = $loadu(row);
                             let b1 = $loadu(row.add($l));
