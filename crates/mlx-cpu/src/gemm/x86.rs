@@ -19,7 +19,10 @@ use super::{MR, PREFETCH_FAR, PREFETCH_NEAR, STAGE_STEPS};
 
 /// Runs the kernel's `$step!(o)` (step `o` of the current group of four) over `$steps` depth
 /// steps, four at a time, then one at a time, moving each pointer `$p` by `$s` elements per step
-/// (the packed A panel by MR, B by its row stride).
+/// (the packed A panel by MR, B by its row stride). The moves wrap: B read from its rows ends a
+/// row stride past its last row, which may lie outside B's allocation (rows narrower than their
+/// stride), where `offset` would be undefined even unread (same-run A/B against `offset`:
+/// within noise).
 macro_rules! depth_loop {
     ($steps:expr, $step:ident; $($p:ident += $s:expr),+) => {{
         let steps = $steps;
@@ -29,21 +32,21 @@ macro_rules! depth_loop {
             $step!(1);
             $step!(2);
             $step!(3);
-            $($p = $p.offset(4 * $s as isize);)+
+            $($p = $p.wrapping_offset(4 * $s as isize);)+
             p += 4;
         }
         while p < steps {
             $step!(0);
-            $($p = $p.offset($s as isize);)+
+            $($p = $p.wrapping_offset($s as isize);)+
             p += 1;
         }
     }};
 }
 
-/// One kernel as module `$name`, for element `$t` with vector `$v` of `$l` lanes (NR = 2 *
-/// `$l`): `run::<R>` (tiles of R <= MR rows), and the full-tile twins `packing` (reads B's
-/// rows where they lie and packs them on the way) and `staging` (prefetches rows of B that a
-/// later packing tile will read). All three run `body`'s FMA chain, so they give the same bits.
+/// One kernel as module `$name`, for element `$t` in vectors of `$l` lanes (NR = 2 * `$l`):
+/// `run::<R>` (tiles of R <= MR rows), and the full-tile twins `packing` (reads B's rows where
+/// they lie and packs them on the way) and `staging` (prefetches rows of B that a later packing
+/// tile will read). All three run `body`'s FMA chain, so they give the same bits.
 macro_rules! kernel {
     ($name:ident, $features:literal, $t:ty, $l:expr, $zero:ident, $loadu:ident, $storeu:ident, $bcast:ident, $fmadd:ident, $add:ident) => {
         pub mod $name {
@@ -65,8 +68,7 @@ macro_rules! kernel {
             /// `c + r*ldc` are writable (and readable when `add`).
             #[target_feature(enable = $features)]
             pub unsafe fn run<const R: usize>(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, add: bool) {
-                // SAFETY: forwarded; without PACK or STAGE nothing is written or prefetched
-                // through `aux`.
+                // SAFETY: forwarded; without PACK or STAGE `aux` is not used.
                 unsafe { body::<R, false, false>(kc, a, b, NR as isize, b.cast_mut(), c, ldc, add) }
             }
 
@@ -108,12 +110,13 @@ macro_rules! kernel {
             #[target_feature(enable = $features)]
             #[inline]
             unsafe fn body<const R: usize, const PACK: bool, const STAGE: bool>(kc: usize, a: *const $t, b: *const $t, ld: isize, aux: *mut $t, c: *mut $t, ldc: usize, add: bool) {
-                // SAFETY: every pointer offset below stays inside the panels / rows / tile of
-                // the contract (prefetches may point anywhere).
+                // SAFETY: every pointer read or written below lies inside the panels / rows /
+                // tile of the contract (prefetched and wrapped pointers may lie anywhere).
                 unsafe {
                     let mut acc = [[$zero(); 2]; R];
                     let ldb = if PACK { ld } else { NR as isize };
-                    let (mut a, mut b, mut dst) = (a, b, aux);
+                    // Without PACK, `dst` walks the packed panel `b` (in bounds, never written).
+                    let (mut a, mut b, mut dst) = (a, b, if PACK { aux } else { b.cast_mut() });
                     let (mut staged, mut part, mut wait) = (aux.cast::<i8>().cast_const(), 0isize, 1isize);
                     macro_rules! step {
                         ($o:expr) => {{
